@@ -1,0 +1,42 @@
+/* gst-mastering: the `mastering` plugin.
+ *
+ * Registers every element of the project. The same objects are linked both
+ * into libgstmastering.so and into a static library used by the tests and by
+ * gst-master (which call gst_plugin_mastering_register()). */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+
+/* --- meter --- */
+/* --- eq --- */
+/* --- comp --- */
+/* --- limiter --- */
+/* --- loudnorm --- */
+/* --- saturator --- */
+/* --- imager / fade --- */
+/* --- chain --- */
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  gboolean ok = TRUE;
+
+  /* --- meter --- */
+  /* --- eq --- */
+  /* --- comp --- */
+  /* --- limiter --- */
+  /* --- loudnorm --- */
+  /* --- saturator --- */
+  /* --- imager / fade --- */
+  /* --- chain --- */
+
+  return ok;
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, mastering,
+    "Audio mastering: EQ, dynamics, saturation, imaging, fades, true-peak "
+    "limiting, loudness normalisation and metering",
+    plugin_init, PACKAGE_VERSION, GST_LICENSE, GST_PACKAGE_NAME,
+    GST_PACKAGE_ORIGIN)
