@@ -20,6 +20,8 @@
  *       sequence number and RTP timestamp follow the previous one (no loss,
  *       no reordering, no timestamp jump), writes the depayloaded audio as
  *       F32LE, and stops when no packet arrived for MS ms after the first.
+ *   pipecheck latency 'FRAGMENT'
+ *       prints the latency a gst-launch fragment reports in a live pipeline.
  *
  * Nothing here uses the mastering plugin: it judges what the plugin did. */
 #include <gst/gst.h>
@@ -40,7 +42,8 @@ usage (void)
       "       pipecheck measure IN.f32 [--rate R] [--channels C] [--skip S]\n"
       "                 [--target LUFS --tolerance LU] [--ceiling dBTP] [--min-seconds S]\n"
       "       pipecheck compare A.f32 B.f32 [--channels C]\n"
-      "       pipecheck rtp-receive --port P --out OUT.f32 [--idle-ms MS] [--max-seconds S]\n");
+      "       pipecheck rtp-receive --port P --out OUT.f32 [--idle-ms MS] [--max-seconds S]\n"
+      "       pipecheck latency 'FRAGMENT'\n");
   return 2;
 }
 
@@ -259,7 +262,8 @@ typedef struct {
   guint64 lost;                 /* sum of sequence-number gaps */
   guint64 reordered;            /* packets older than the previous one */
   guint64 ts_jumps;             /* RTP timestamp not previous + samples */
-  guint64 bad_size;             /* payload not ptime-sized */
+  guint64 bad_size;             /* payload not ptime-sized (but the last) */
+  gboolean short_pending;       /* the previous packet was short */
   guint32 expected_samples;     /* samples per packet (from ptime) */
   gint have_prev;
   guint16 prev_seq;
@@ -299,8 +303,10 @@ rtp_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   } else {
     c->first_us = now;
   }
-  if (c->expected_samples && samples != c->expected_samples)
+  /* Only the last packet of a stream may be short (the tail at EOS). */
+  if (c->short_pending)
     c->bad_size++;
+  c->short_pending = c->expected_samples && samples != c->expected_samples;
   c->have_prev = 1;
   c->prev_seq = seq;
   c->prev_ts = ts;
@@ -451,6 +457,43 @@ cmd_rtp_receive (int argc, char **argv)
   return fail;
 }
 
+/* Latency a fragment reports in a live pipeline (what GstBin sums from its
+ * children's LATENCY answers). */
+static int
+cmd_latency (int argc, char **argv)
+{
+  if (argc < 2)
+    return usage ();
+  gchar *desc = g_strdup_printf ("audiotestsrc is-live=true samplesperbuffer=48 wave=pink-noise ! "
+      "audio/x-raw,format=F32LE,rate=48000,channels=2 ! %s name=probe ! fakesink sync=true processing-deadline=0", argv[1]);
+  GError *err = NULL;
+  GstElement *pipe = gst_parse_launch (desc, &err);
+  g_free (desc);
+  if (!pipe) {
+    fprintf (stderr, "pipecheck: latency: %s\n", err ? err->message : "cannot build pipeline");
+    return 1;
+  }
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  GstStateChangeReturn r = gst_element_get_state (pipe, NULL, NULL, 5 * GST_SECOND);
+  int rc = 1;
+  if (r == GST_STATE_CHANGE_SUCCESS) {
+    g_usleep (200000);
+    GstQuery *q = gst_query_new_latency ();
+    if (gst_element_query (pipe, q)) {
+      gboolean live;
+      GstClockTime min, max;
+      gst_query_parse_latency (q, &live, &min, &max);
+      printf ("pipecheck: latency of '%s' in a live pipeline with 1 ms source buffers: "
+          "min %.3f ms (source 1 ms included)\n", argv[1], min / 1e6);
+      rc = 0;
+    }
+    gst_query_unref (q);
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+  return rc;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -463,6 +506,8 @@ main (int argc, char **argv)
     return cmd_measure (argc - 1, argv + 1);
   if (!strcmp (argv[1], "compare"))
     return cmd_compare (argc - 1, argv + 1);
+  if (!strcmp (argv[1], "latency"))
+    return cmd_latency (argc - 1, argv + 1);
   if (!strcmp (argv[1], "rtp-receive"))
     return cmd_rtp_receive (argc - 1, argv + 1);
   return usage ();
