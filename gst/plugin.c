@@ -17,6 +17,7 @@
 /* --- saturator --- */
 /* --- imager / fade --- */
 /* --- chain --- */
+#include "gstmasterchain.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -31,6 +32,7 @@ plugin_init (GstPlugin * plugin)
   /* --- saturator --- */
   /* --- imager / fade --- */
   /* --- chain --- */
+  ok &= GST_ELEMENT_REGISTER (masterchain, plugin);
 
   return ok;
 }
