@@ -6,7 +6,7 @@
  *       speech or quiet.
  *   pipecheck measure IN.f32 [--rate R] [--channels C] [--skip SECONDS]
  *                            [--target LUFS --tolerance LU] [--ceiling dBTP]
- *                            [--min-seconds S]
+ *                            [--min-seconds S] [--frames N]
  *       measures raw interleaved F32LE audio with a fresh libebur128 instance
  *       (integrated, LRA) and a 16x true-peak interpolator; with --target /
  *       --ceiling it fails (exit 1) when the result is off target or over the
@@ -40,7 +40,7 @@ usage (void)
   fprintf (stderr,
       "usage: pipecheck gen OUT.wav SECONDS KIND [GAIN_DB [SEED]]\n"
       "       pipecheck measure IN.f32 [--rate R] [--channels C] [--skip S]\n"
-      "                 [--target LUFS --tolerance LU] [--ceiling dBTP] [--min-seconds S]\n"
+      "                 [--target LUFS --tolerance LU] [--ceiling dBTP] [--min-seconds S] [--frames N]\n"
       "       pipecheck compare A.f32 B.f32 [--channels C]\n"
       "       pipecheck rtp-receive --port P --out OUT.f32 [--idle-ms MS] [--max-seconds S]\n"
       "       pipecheck latency 'FRAGMENT'\n");
@@ -150,6 +150,7 @@ cmd_measure (int argc, char **argv)
     return usage ();
   int rate = 48000, channels = 2;
   double skip = 0, target = NAN, tolerance = 1.0, ceiling = NAN, min_seconds = 0;
+  long expect_frames = -1;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!strcmp (argv[i], "--rate"))
       rate = atoi (argv[i + 1]);
@@ -165,6 +166,8 @@ cmd_measure (int argc, char **argv)
       ceiling = atof (argv[i + 1]);
     else if (!strcmp (argv[i], "--min-seconds"))
       min_seconds = atof (argv[i + 1]);
+    else if (!strcmp (argv[i], "--frames"))
+      expect_frames = atol (argv[i + 1]);
     else
       return usage ();
   }
@@ -190,6 +193,13 @@ cmd_measure (int argc, char **argv)
   if (seconds < min_seconds) {
     printf ("pipecheck: FAIL: only %.2f s of audio, expected at least %.2f s\n", seconds, min_seconds);
     fail = 1;
+  }
+  if (expect_frames >= 0) {
+    printf ("pipecheck: %zu frames, expected %ld\n", frames, expect_frames);
+    if ((long) frames != expect_frames) {
+      printf ("pipecheck: FAIL: output length differs from input length\n");
+      fail = 1;
+    }
   }
   if (!isnan (target)) {
     double dev = integrated - target;

@@ -30,6 +30,8 @@ enc=vorbisenc
 case "$codec" in opus) enc=opusenc ;; mp3) enc=lamemp3enc ;; esac
 need="shout2send $enc oggmux"
 [ -n "${MASTER_CHAIN:-}" ] || need="$need masterchain"
+# the chain reaches a target only with its loudness and limiter stages
+[ -n "${MASTER_CHAIN:-}" ] || need="$need masterloudnorm masterlimiter"
 for e in $need; do
   gst-inspect-1.0 "$e" >/dev/null 2>&1 || skip "GStreamer element $e is not available"
 done
