@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test-master-file: pipelines/master-file.sh on generated programme material.
 #   one pass (gst-launch-1.0, masterchain mode=live): within ±1 LU of the
-#     streaming target (-14 LUFS), true peak <= -1 dBTP (+0.05), same length;
+#     streaming target (-14 LUFS) on steady, dense and quiet material (the
+#     20 dB-sections dynamic mix: ceiling and length only), true peak
+#     <= -1 dBTP (+0.05), same length;
 #   two passes (gst-master master): within ±0.1 LU, same ceiling and length
 #     (argument two-pass; skipped when gst-master is not built).
 # Measured by pipecheck (libebur128 + 16x true peak), independent of the plugin.
@@ -30,20 +32,28 @@ trap 'rm -rf "$tmp"' EXIT
 seconds=40
 frames=$((seconds * 48000))
 rc=0
-# a quiet dynamic mix (needs gain) and a hot dense one (needs attenuation and
-# limiting)
-for kind in "dynamic -8" "dense 2"; do
-  set -- $kind
-  "$pipecheck" gen "$tmp/in-$1.wav" $seconds "$1" "$2" 11
-  "$script" --$mode --preset streaming --print "$tmp/in-$1.wav" "$tmp/out-$1.wav"
+# One pass: steady music, a hot dense mix (attenuation and limiting) and a
+# quiet sparse one (gain). The dynamic mix (sections 20 dB apart, quiet
+# intro) is measured and printed too but only asserted for two passes: a
+# live AGC that has not heard the loud chorus yet cannot know it (see
+# docs/pipelines.md).
+cases="music:0 dense:0 quiet:0 dynamic:-4"
+for c in $cases; do
+  kind=${c%%:*} gain=${c#*:}
+  "$pipecheck" gen "$tmp/in-$kind.wav" $seconds "$kind" "$gain" 11
+  "$script" --$mode --preset streaming --print "$tmp/in-$kind.wav" "$tmp/out-$kind.wav"
   start=$(date +%s.%N)
-  "$script" --$mode --preset streaming "$tmp/in-$1.wav" "$tmp/out-$1.wav" || fail "master-file.sh failed"
-  echo "master-file.sh --$mode ($1): $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s wall"
-  gst-launch-1.0 -q filesrc location="$tmp/out-$1.wav" ! decodebin ! audioconvert \
+  "$script" --$mode --preset streaming "$tmp/in-$kind.wav" "$tmp/out-$kind.wav" || fail "master-file.sh failed"
+  echo "master-file.sh --$mode ($kind): $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s wall"
+  gst-launch-1.0 -q filesrc location="$tmp/out-$kind.wav" ! decodebin ! audioconvert \
     ! audio/x-raw,format=F32LE,channels=2,rate=48000,layout=interleaved \
-    ! filesink location="$tmp/out-$1.f32" || fail "cannot decode the output"
-  "$pipecheck" measure "$tmp/out-$1.f32" --target -14 --tolerance $tol --ceiling -1 \
-    --frames $frames || rc=1
+    ! filesink location="$tmp/out-$kind.f32" || fail "cannot decode the output"
+  if [ "$mode" = one-pass ] && [ "$kind" = dynamic ]; then
+    "$pipecheck" measure "$tmp/out-$kind.f32" --ceiling -1 --frames $frames || rc=1
+  else
+    "$pipecheck" measure "$tmp/out-$kind.f32" --target -14 --tolerance $tol --ceiling -1 \
+      --frames $frames || rc=1
+  fi
 done
 [ "$rc" = 0 ] || fail "a master is off target, over the ceiling or of the wrong length"
 echo "PASS: master-file.sh --$mode"
