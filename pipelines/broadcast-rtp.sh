@@ -18,7 +18,8 @@
 #                      (default 'audiotestsrc is-live=true samplesperbuffer=48 wave=pink-noise')
 #   --preset P         masterchain delivery preset (ebu-r128: -23 LUFS, -1 dBTP)
 #   --target LUFS      override the preset's target
-#   --lookahead MS     limiter lookahead in ms (1.0: low latency)
+#   --lookahead MS     limiter lookahead in ms (2.0: low latency; the chain
+#                      then reports 2.5 ms)
 #   --ptime-us US      packet duration in microseconds (1000)
 #   --tap FILE         also write exactly what is sent, as raw F32LE, to FILE
 #                      (monitoring; the loopback test compares it with what
@@ -33,7 +34,7 @@
 #
 # Latency budget (sender + receiver, 48 kHz, see docs/pipelines.md):
 #   capture period (source buffer)            1 ms  (alsasrc latency-time=1000)
-#   masterchain (limiter lookahead, filters)  <= 10 ms; 1 ms lookahead here,
+#   masterchain (limiter lookahead, filters)  <= 10 ms; 2 ms lookahead here,
 #                                             printed by `pipecheck latency`
 #   packet time (rtpL24pay)                   1 ms
 #   network (loopback / switched LAN)         < 0.1 ms
@@ -57,7 +58,7 @@ case "$mode" in
 esac
 
 host=127.0.0.1 port=5004 source='audiotestsrc is-live=true samplesperbuffer=48 wave=pink-noise'
-preset=ebu-r128 target= lookahead=1.0 ptime_us=1000 tap= print=0 latency=3 sink=autoaudiosink file=
+preset=ebu-r128 target= lookahead=2.0 ptime_us=1000 tap= print=0 latency=3 sink=autoaudiosink file=
 while [ $# -gt 0 ]; do
   case "$1" in
     --host) host=$2; shift 2 ;;

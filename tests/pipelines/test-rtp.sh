@@ -2,7 +2,7 @@
 # test-rtp: pipelines/broadcast-rtp.sh on loopback.
 #
 # Sends 62 s of generated programme material through masterchain (live mode,
-# 1 ms limiter lookahead) as RTP L24/48000/2 in 1 ms packets to 127.0.0.1, in
+# 2 ms limiter lookahead) as RTP L24/48000/2 in 1 ms packets to 127.0.0.1, in
 # real time. pipecheck receives it with no jitterbuffer and checks every
 # packet: consecutive sequence numbers, RTP timestamps advancing by exactly 48
 # frames, every packet 48 frames. Then the received audio must equal what the
@@ -65,7 +65,7 @@ cat "$tmp/recv.out"
 "$pipecheck" measure "$tmp/recv.f32" --target $target --tolerance 1 --ceiling $ceiling \
   --min-seconds 60 || fail "received audio off target or over the ceiling"
 
-chain=${MASTER_CHAIN:-masterchain mode=live preset=ebu-r128 limiter::lookahead=1.0}
+chain=${MASTER_CHAIN:-masterchain mode=live preset=ebu-r128 limiter::lookahead=2.0}
 lat=$("$pipecheck" latency "$chain") || fail "latency query failed"
 echo "$lat"
 ms=$(echo "$lat" | sed -n 's/.*min \([0-9.]*\) ms.*/\1/p')
