@@ -10,6 +10,7 @@
 #include <gst/gst.h>
 
 /* --- meter --- */
+#include "gstmastermeter.h"
 /* --- eq --- */
 /* --- comp --- */
 /* --- limiter --- */
@@ -24,6 +25,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ok = TRUE;
 
   /* --- meter --- */
+  ok &= GST_ELEMENT_REGISTER (mastermeter, plugin);
   /* --- eq --- */
   /* --- comp --- */
   /* --- limiter --- */
