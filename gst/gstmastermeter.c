@@ -636,6 +636,8 @@ gst_master_meter_sink_event (GstBaseTransform * trans, GstEvent * event)
 
       /* the final message leaves before the EOS event does */
       g_mutex_lock (&self->meter_lock);
+      if (self->frames_in_interval == 0)
+        self->interval_start = self->next_ts;
       if (self->configured)
         msg = build_message_locked (self, TRUE);
       self->frames_in_interval = 0;
