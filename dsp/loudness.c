@@ -107,6 +107,7 @@ create_state (MasterLoudness * m)
   memset (m->interval_true_peak, 0, sizeof (m->interval_true_peak));
   m->n_nonfinite = 0;
   m->n_frames = 0;
+  m->integrated_key = m->range_key = ~0ull;
   return 0;
 }
 
@@ -137,6 +138,8 @@ master_loudness_init (MasterLoudness * m, unsigned int rate,
 
   /* the same frame count libebur128 uses for ebur128_loudness_window(10) */
   m->step_frames = (size_t) rate * 10 / 1000;
+  m->frames_per_block = (rate + 5) / 10;        /* as libebur128 rounds */
+  m->ring_exact = (rate % 100) == 0;
   m->scratch = malloc (m->step_frames * channels * sizeof (double));
   if (m->scratch == NULL)
     return -1;
@@ -195,7 +198,7 @@ finish_step (MasterLoudness * m)
   m->step_energy[m->step_pos] = energy_from_lufs (lufs);
   m->step_pos = (m->step_pos + 1) % MASTER_LOUDNESS_S_STEPS;
 
-  /* summing 340 doubles every 10 ms costs nothing next to the filtering and
+  /* summing 300 doubles every 10 ms costs little next to the filtering and
    * avoids the drift of a running sum */
   idx = m->step_pos;
   for (i = 0; i < MASTER_LOUDNESS_S_STEPS; i++) {
@@ -203,8 +206,8 @@ finish_step (MasterLoudness * m)
     idx = idx == 0 ? MASTER_LOUDNESS_S_STEPS - 1 : idx - 1;
     e = m->step_energy[idx];
     sum_s += e;
-    if (i < MASTER_LOUDNESS_M_STEPS)
-      sum_m += e;
+    if (i + 1 == MASTER_LOUDNESS_M_STEPS)
+      sum_m = sum_s;
   }
   sum_m /= MASTER_LOUDNESS_M_STEPS;
   sum_s /= MASTER_LOUDNESS_S_STEPS;
@@ -304,11 +307,29 @@ master_loudness_add_##sfx (MasterLoudness * m, const type * src,              \
 DEFINE_ADD (f32, float, ebur128_add_frames_float)
 DEFINE_ADD (f64, double, ebur128_add_frames_double)
 
+/* mean energy of the last @steps 10 ms steps of the ring */
+static double
+ring_mean (const MasterLoudness * m, unsigned int steps)
+{
+  double sum = 0.0;
+  unsigned int i, idx = m->step_pos;
+
+  for (i = 0; i < steps; i++) {
+    idx = idx == 0 ? MASTER_LOUDNESS_S_STEPS - 1 : idx - 1;
+    sum += m->step_energy[idx];
+  }
+  return sum / steps;
+}
+
 double
 master_loudness_momentary (const MasterLoudness * m)
 {
   double v;
-  if (m->ebur == NULL || ebur128_loudness_momentary (ST (m), &v))
+  if (m->ebur == NULL)
+    return -HUGE_VAL;
+  if (m->ring_exact && m->step_fill == 0)
+    return lufs_from_energy (ring_mean (m, MASTER_LOUDNESS_M_STEPS));
+  if (ebur128_loudness_momentary (ST (m), &v))
     return -HUGE_VAL;
   return v;
 }
@@ -317,18 +338,31 @@ double
 master_loudness_short_term (const MasterLoudness * m)
 {
   double v;
-  if (m->ebur == NULL || ebur128_loudness_shortterm (ST (m), &v))
+  if (m->ebur == NULL)
+    return -HUGE_VAL;
+  if (m->ring_exact && m->step_fill == 0)
+    return lufs_from_energy (ring_mean (m, MASTER_LOUDNESS_S_STEPS));
+  if (ebur128_loudness_shortterm (ST (m), &v))
     return -HUGE_VAL;
   return v;
 }
 
 double
-master_loudness_integrated (const MasterLoudness * m)
+master_loudness_integrated (MasterLoudness * m)
 {
+  unsigned long long key;
   double v;
-  if (m->ebur == NULL || ebur128_loudness_global (ST (m), &v))
+
+  if (m->ebur == NULL)
     return -HUGE_VAL;
-  return v;
+  key = m->n_frames / m->frames_per_block;
+  if (key != m->integrated_key) {
+    if (ebur128_loudness_global (ST (m), &v))
+      v = -HUGE_VAL;
+    m->integrated_cache = v;
+    m->integrated_key = key;
+  }
+  return m->integrated_cache;
 }
 
 double
@@ -344,14 +378,22 @@ master_loudness_short_term_max (const MasterLoudness * m)
 }
 
 double
-master_loudness_range (const MasterLoudness * m)
+master_loudness_range (MasterLoudness * m)
 {
+  unsigned long long key;
   double v;
+
   if (m->ebur == NULL || !(m->flags & MASTER_LOUDNESS_RANGE))
     return NAN;
-  if (ebur128_loudness_range (ST (m), &v))
-    return NAN;
-  return v;
+  /* short-term blocks are added on whole seconds */
+  key = m->n_frames / (10 * m->frames_per_block);
+  if (key != m->range_key) {
+    if (ebur128_loudness_range (ST (m), &v))
+      v = NAN;
+    m->range_cache = v;
+    m->range_key = key;
+  }
+  return m->range_cache;
 }
 
 double

@@ -94,6 +94,16 @@ typedef struct {
   unsigned long long n_nonfinite;       /* non-finite samples replaced by 0 since reset */
 
   unsigned long long n_frames;  /* frames measured since reset */
+
+  /* the 10 ms ring equals libebur128's 400 ms / 3 s windows exactly when
+   * the rate is a multiple of 100 Hz: then current M and S come from it at
+   * step boundaries instead of rescanning 3 s of filtered audio */
+  int ring_exact;
+  unsigned long long frames_per_block;  /* libebur128's 100 ms */
+  /* integrated / LRA change only when libebur128 adds a gating block
+   * (every 100 ms) / a short-term block (every 1 s): cache them */
+  unsigned long long integrated_key, range_key;
+  double integrated_cache, range_cache;
 } MasterLoudness;
 
 /* Initialise for @rate Hz and @channels (1..MASTER_LOUDNESS_MAX_CHANNELS)
@@ -118,11 +128,11 @@ void master_loudness_add_f64 (MasterLoudness * m, const double *src,
 /* Loudness in LUFS (-HUGE_VAL for silence / not enough data) */
 double master_loudness_momentary (const MasterLoudness * m);
 double master_loudness_short_term (const MasterLoudness * m);
-double master_loudness_integrated (const MasterLoudness * m);
+double master_loudness_integrated (MasterLoudness * m);      /* cached per 100 ms block */
 double master_loudness_momentary_max (const MasterLoudness * m);
 double master_loudness_short_term_max (const MasterLoudness * m);
 /* Loudness range in LU (0 when undefined); NAN when not enabled */
-double master_loudness_range (const MasterLoudness * m);
+double master_loudness_range (MasterLoudness * m);   /* cached per 1 s block */
 
 /* Programme peaks since reset, linear (1.0 = 0 dBFS). True peak includes the
  * sample peak (never below it); NAN when true peak is not enabled.
