@@ -328,7 +328,10 @@ main (int argc, char **argv)
     else if (ARG ("--ref"))
       b.ref = argv[++i];
     else if (ARG ("--repeat"))
-      b.repeat = MAX (1, atoi (argv[++i]));
+    {
+      b.repeat = atoi (argv[++i]);
+      b.repeat = MAX (b.repeat, 1);
+    }
     else if (ARG ("--write-wav"))
       wav = argv[++i];
     else if (!strcmp (a, "--help") || !strcmp (a, "-h")) {
@@ -417,7 +420,7 @@ main (int argc, char **argv)
       printf (" %10.2f", ns / ref_ns);
     else
       printf (" %10s", "-");
-    printf (" %10.3f\n", e->wall_s);
+    printf (" %10.3f\n", MAX (e->wall_s, 0.0));
   }
   if (b.ref && !isfinite (ref_ns))
     fprintf (stderr, "master-bench: reference '%s' not among the entries "
