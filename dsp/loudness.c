@@ -96,6 +96,8 @@ create_state (MasterLoudness * m)
       return -1;
     }
   }
+  if (m->history_ms > 0)
+    ebur128_set_max_history (st, m->history_ms);
   m->ebur = st;
 
   m->step_fill = 0;
@@ -160,6 +162,20 @@ master_loudness_clear (MasterLoudness * m)
   }
   free (m->scratch);
   memset (m, 0, sizeof (*m));
+}
+
+void
+master_loudness_set_history (MasterLoudness * m, unsigned long history_ms)
+{
+  if (history_ms == m->history_ms)
+    return;
+  m->history_ms = history_ms;
+  if (m->ebur) {
+    /* libebur128 has no way back to "unlimited" but a huge history */
+    ebur128_set_max_history (ST (m), history_ms ? history_ms :
+        (unsigned long) -1 / 2);
+    m->integrated_key = m->range_key = ~0ull;
+  }
 }
 
 int

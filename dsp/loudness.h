@@ -71,6 +71,7 @@ typedef struct {
   unsigned int rate;            /* Hz */
   unsigned int channels;
   unsigned int flags;           /* MasterLoudnessFlags */
+  unsigned long history_ms;     /* 0 = unlimited */
   int ebur_map[MASTER_LOUDNESS_MAX_CHANNELS];     /* libebur128 channel per channel */
 
   void *ebur;                   /* ebur128_state *, NULL when not initialised */
@@ -116,6 +117,13 @@ int master_loudness_init (MasterLoudness * m, unsigned int rate,
     unsigned int flags);
 /* Free everything; @m can be init()ed again. Safe on a zeroed/cleared struct. */
 void master_loudness_clear (MasterLoudness * m);
+/* Limit integrated loudness and LRA to the last @history_ms milliseconds
+ * (0 = everything since reset, the default). libebur128 keeps every 100 ms
+ * gating block, so an unlimited history grows by ~32 bytes per 100 ms and
+ * integrated loudness costs O(blocks) to compute: bound it on endless
+ * streams. Kept across reset. Blocks already dropped are not restored when
+ * the history is raised again. */
+void master_loudness_set_history (MasterLoudness * m, unsigned long history_ms);
 /* Forget everything measured (same configuration). Returns 0 or -1 (no memory). */
 int master_loudness_reset (MasterLoudness * m);
 

@@ -227,6 +227,31 @@ GST_START_TEST (test_reset)
 
 GST_END_TEST;
 
+/* history: integrated loudness of the last 10 s only */
+GST_START_TEST (test_history)
+{
+  GstHarness *h = gst_harness_new ("mastermeter");
+  gchar *caps = master_test_caps_string ("F32LE", RATE, 2);
+  guint64 off = 0;
+  double all, last;
+
+  g_object_set (h->element, "history", 10000, NULL);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  push_tone (h, 20 * RATE, pow (10, -10 / 20.0), &off);
+  push_tone (h, 20 * RATE, pow (10, -30 / 20.0), &off);
+  g_object_get (h->element, "integrated", &last, NULL);
+  g_object_set (h->element, "history", 0, NULL);
+  push_tone (h, RATE, pow (10, -30 / 20.0), &off);
+  g_object_get (h->element, "integrated", &all, NULL);
+  g_print ("history 10 s: 20 s at -10 dBFS then 20 s at -30: I %.3f LUFS "
+      "(then unlimited: %.3f)\n", last, all);
+  fail_unless (fabs (last + 30.0) < 0.1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* 5.1 (FL FR FC LFE RL RR): LFE excluded, rear pair +1.5 dB; 7.1 with side
  * channels: sides +1.5 dB, rear pair 1.0. */
 static double
@@ -368,6 +393,7 @@ mastermeter_suite (void)
   tcase_add_test (tc, test_other_rates);
   tcase_add_test (tc, test_interval);
   tcase_add_test (tc, test_reset);
+  tcase_add_test (tc, test_history);
   tcase_add_test (tc, test_channel_weights);
   tcase_add_test (tc, test_silence_is_minus_inf);
   tcase_add_test (tc, test_nonfinite_input);
