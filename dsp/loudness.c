@@ -142,6 +142,7 @@ master_loudness_init (MasterLoudness * m, unsigned int rate,
   m->step_frames = (size_t) rate * 10 / 1000;
   m->frames_per_block = (rate + 5) / 10;        /* as libebur128 rounds */
   m->ring_exact = (rate % 100) == 0;
+  m->live_refresh_div = MASTER_LOUDNESS_LIVE_REFRESH_DIV;
   m->scratch = malloc (m->step_frames * channels * sizeof (double));
   if (m->scratch == NULL)
     return -1;
@@ -379,6 +380,46 @@ master_loudness_integrated (MasterLoudness * m)
     m->integrated_key = key;
   }
   return m->integrated_cache;
+}
+
+/* blocks libebur128 holds for integrated loudness (bounded by the history) */
+static unsigned long long
+held_blocks (const MasterLoudness * m, unsigned long long blocks)
+{
+  if (m->history_ms > 0 && blocks > m->history_ms / 100)
+    return m->history_ms / 100;
+  return blocks;
+}
+
+double
+master_loudness_integrated_live (MasterLoudness * m)
+{
+  unsigned long long key;
+
+  if (m->ebur == NULL)
+    return -HUGE_VAL;
+  key = m->n_frames / m->frames_per_block;
+  if (m->integrated_key != ~0ull && key >= m->integrated_key &&
+      key - m->integrated_key < held_blocks (m, key) /
+      (m->live_refresh_div ? m->live_refresh_div : 1))
+    return m->integrated_cache;
+  return master_loudness_integrated (m);
+}
+
+double
+master_loudness_range_live (MasterLoudness * m)
+{
+  unsigned long long key;
+
+  if (m->ebur == NULL || !(m->flags & MASTER_LOUDNESS_RANGE))
+    return NAN;
+  key = m->n_frames / (10 * m->frames_per_block);
+  /* one short-term block per second: a tenth of the gating blocks */
+  if (m->range_key != ~0ull && key >= m->range_key &&
+      key - m->range_key < held_blocks (m, key * 10) / 10 /
+      (m->live_refresh_div >= 10 ? m->live_refresh_div / 10 : 1))
+    return m->range_cache;
+  return master_loudness_range (m);
 }
 
 double

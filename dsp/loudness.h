@@ -65,6 +65,8 @@ typedef enum {
 /* 10 ms steps per momentary (400 ms) and short-term (3 s) window */
 #define MASTER_LOUDNESS_M_STEPS 40
 #define MASTER_LOUDNESS_S_STEPS 300
+/* see master_loudness_integrated_live() */
+#define MASTER_LOUDNESS_LIVE_REFRESH_DIV 36000
 
 typedef struct {
   /* configuration */
@@ -105,6 +107,9 @@ typedef struct {
    * (every 100 ms) / a short-term block (every 1 s): cache them */
   unsigned long long integrated_key, range_key;
   double integrated_cache, range_cache;
+  /* the _live readings are refreshed once blocks / live_refresh_div new
+   * blocks have arrived (see master_loudness_integrated_live()) */
+  unsigned int live_refresh_div;
 } MasterLoudness;
 
 /* Initialise for @rate Hz and @channels (1..MASTER_LOUDNESS_MAX_CHANNELS)
@@ -137,6 +142,16 @@ void master_loudness_add_f64 (MasterLoudness * m, const double *src,
 double master_loudness_momentary (const MasterLoudness * m);
 double master_loudness_short_term (const MasterLoudness * m);
 double master_loudness_integrated (MasterLoudness * m);      /* cached per 100 ms block */
+/* For frequent readings on long programmes: libebur128 computes integrated
+ * loudness in O(blocks) (one block per 100 ms, unless a history bounds them)
+ * and LRA in O(n log n) of its 1 s blocks. These return the cached value
+ * until 1/36000 of the blocks held are new (so exactly every 100 ms block
+ * up to 1 hour, every 1 s after 10 hours, ...), bounding the amortised cost
+ * at that of a 1-hour programme; the value can lag by that many blocks,
+ * which moves it by less than 0.02 LU even when the new audio is 20 LU
+ * louder. Use the plain functions for final results. */
+double master_loudness_integrated_live (MasterLoudness * m);
+double master_loudness_range_live (MasterLoudness * m);
 double master_loudness_momentary_max (const MasterLoudness * m);
 double master_loudness_short_term_max (const MasterLoudness * m);
 /* Loudness range in LU (0 when undefined); NAN when not enabled */

@@ -540,13 +540,14 @@ build_message_locked (GstMasterMeter * self, gboolean final)
       "duration", G_TYPE_UINT64, duration,
       "momentary", G_TYPE_DOUBLE, master_loudness_momentary (m),
       "short-term", G_TYPE_DOUBLE, master_loudness_short_term (m),
-      "integrated", G_TYPE_DOUBLE, master_loudness_integrated (m),
+      "integrated", G_TYPE_DOUBLE, final ? master_loudness_integrated (m) :
+      master_loudness_integrated_live (m),
       "max-momentary", G_TYPE_DOUBLE, master_loudness_momentary_max (m),
       "max-short-term", G_TYPE_DOUBLE, master_loudness_short_term_max (m),
       NULL);
   if (m->flags & MASTER_LOUDNESS_RANGE)
-    gst_structure_set (s, "loudness-range", G_TYPE_DOUBLE,
-        master_loudness_range (m), NULL);
+    gst_structure_set (s, "loudness-range", G_TYPE_DOUBLE, final ?
+        master_loudness_range (m) : master_loudness_range_live (m), NULL);
 
   {
     double max = 0.0;
