@@ -414,10 +414,11 @@ master_loudness_range_live (MasterLoudness * m)
   if (m->ebur == NULL || !(m->flags & MASTER_LOUDNESS_RANGE))
     return NAN;
   key = m->n_frames / (10 * m->frames_per_block);
-  /* one short-term block per second: a tenth of the gating blocks */
+  /* one short-term block per second: a tenth of the gating blocks; the
+   * same relative lag as integrated */
   if (m->range_key != ~0ull && key >= m->range_key &&
       key - m->range_key < held_blocks (m, key * 10) / 10 /
-      (m->live_refresh_div >= 10 ? m->live_refresh_div / 10 : 1))
+      (m->live_refresh_div ? m->live_refresh_div : 1))
     return m->range_cache;
   return master_loudness_range (m);
 }

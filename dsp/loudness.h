@@ -66,7 +66,7 @@ typedef enum {
 #define MASTER_LOUDNESS_M_STEPS 40
 #define MASTER_LOUDNESS_S_STEPS 300
 /* see master_loudness_integrated_live() */
-#define MASTER_LOUDNESS_LIVE_REFRESH_DIV 36000
+#define MASTER_LOUDNESS_LIVE_REFRESH_DIV 3600
 
 typedef struct {
   /* configuration */
@@ -145,11 +145,10 @@ double master_loudness_integrated (MasterLoudness * m);      /* cached per 100 m
 /* For frequent readings on long programmes: libebur128 computes integrated
  * loudness in O(blocks) (one block per 100 ms, unless a history bounds them)
  * and LRA in O(n log n) of its 1 s blocks. These return the cached value
- * until 1/36000 of the blocks held are new (so exactly every 100 ms block
- * up to 1 hour, every 1 s after 10 hours, ...), bounding the amortised cost
- * at that of a 1-hour programme; the value can lag by that many blocks,
- * which moves it by less than 0.02 LU even when the new audio is 20 LU
- * louder. Use the plain functions for final results. */
+ * until 1/3600 of the blocks held are new, so the reading lags by at most
+ * 1/3600 of the programme (none up to 6 minutes for integrated and 1 hour
+ * for LRA, 1 s per hour beyond), and the amortised cost per block stays
+ * that of a 6-minute programme. Use the plain functions for final results. */
 double master_loudness_integrated_live (MasterLoudness * m);
 double master_loudness_range_live (MasterLoudness * m);
 double master_loudness_momentary_max (const MasterLoudness * m);

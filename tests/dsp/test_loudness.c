@@ -178,7 +178,8 @@ test_live_refresh (void)
   double live0, live1, live2, exact2, lra_live, lra;
 
   master_loudness_init (&m, RATE, 2, NULL, MASTER_LOUDNESS_RANGE);
-  m.live_refresh_div = 10;      /* refresh every 60 blocks after 60 s */
+  m.live_refresh_div = 10;      /* refresh every 60 blocks after 60 s
+                                 * (LRA: every 6 s) */
   tone (buf, 2, 0, n, -30.0, 1000.0, 0);
   master_loudness_add_f32 (&m, buf, n);
   live0 = master_loudness_integrated_live (&m);
