@@ -14,6 +14,7 @@
 /* --- eq --- */
 /* --- comp --- */
 /* --- limiter --- */
+#include "gstmasterlimiter.h"
 /* --- loudnorm --- */
 /* --- saturator --- */
 /* --- imager / fade --- */
@@ -29,6 +30,7 @@ plugin_init (GstPlugin * plugin)
   /* --- eq --- */
   /* --- comp --- */
   /* --- limiter --- */
+  ok &= GST_ELEMENT_REGISTER (masterlimiter, plugin);
   /* --- loudnorm --- */
   /* --- saturator --- */
   /* --- imager / fade --- */
