@@ -14,6 +14,7 @@
 /* --- comp --- */
 /* --- limiter --- */
 /* --- loudnorm --- */
+#include "gstmasterloudnorm.h"
 /* --- saturator --- */
 /* --- imager / fade --- */
 /* --- chain --- */
@@ -28,6 +29,7 @@ plugin_init (GstPlugin * plugin)
   /* --- comp --- */
   /* --- limiter --- */
   /* --- loudnorm --- */
+  ok &= GST_ELEMENT_REGISTER (masterloudnorm, plugin);
   /* --- saturator --- */
   /* --- imager / fade --- */
   /* --- chain --- */
