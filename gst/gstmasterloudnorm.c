@@ -506,7 +506,7 @@ gst_master_loudnorm_sink_event (GstBaseTransform * trans, GstEvent * event)
       self->warned_nonfinite = FALSE;
       break;
     case GST_EVENT_EOS:
-      if (self->dsp && self->msg_frames > 0)
+      if (self->dsp)
         post_message (self);
       break;
     default:
