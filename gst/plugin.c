@@ -10,9 +10,11 @@
 #include <gst/gst.h>
 
 /* --- meter --- */
+#include "gstmastermeter.h"
 /* --- eq --- */
 /* --- comp --- */
 /* --- limiter --- */
+#include "gstmasterlimiter.h"
 /* --- loudnorm --- */
 #include "gstmasterloudnorm.h"
 /* --- saturator --- */
@@ -25,9 +27,11 @@ plugin_init (GstPlugin * plugin)
   gboolean ok = TRUE;
 
   /* --- meter --- */
+  ok &= GST_ELEMENT_REGISTER (mastermeter, plugin);
   /* --- eq --- */
   /* --- comp --- */
   /* --- limiter --- */
+  ok &= GST_ELEMENT_REGISTER (masterlimiter, plugin);
   /* --- loudnorm --- */
   ok &= GST_ELEMENT_REGISTER (masterloudnorm, plugin);
   /* --- saturator --- */
