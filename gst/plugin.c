@@ -16,6 +16,7 @@
 /* --- limiter --- */
 #include "gstmasterlimiter.h"
 /* --- loudnorm --- */
+#include "gstmasterloudnorm.h"
 /* --- saturator --- */
 /* --- imager / fade --- */
 /* --- chain --- */
@@ -32,6 +33,7 @@ plugin_init (GstPlugin * plugin)
   /* --- limiter --- */
   ok &= GST_ELEMENT_REGISTER (masterlimiter, plugin);
   /* --- loudnorm --- */
+  ok &= GST_ELEMENT_REGISTER (masterloudnorm, plugin);
   /* --- saturator --- */
   /* --- imager / fade --- */
   /* --- chain --- */

@@ -5,6 +5,7 @@
  * Each subcommand lives in its own file (gst-master-<name>.c) with an entry
  * point declared in gst-master-common.h and listed in the table below. */
 #include "gst-master-common.h"
+#include "gst-master-master.h"
 
 #include <string.h>
 
@@ -18,6 +19,10 @@ static const GmCommand commands[] = {
   {"analyze", gm_analyze_main,
       "measure loudness, loudness range, true peak, sample peak, PLR"},
   /* --- master --- */
+  {"master", gm_master_main,
+      "master files to a loudness target exactly (no files: a demo)"},
+  {"demo", gm_demo_main,
+      "master a built-in demo signal and print the report"},
 };
 
 static void
