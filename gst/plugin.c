@@ -11,6 +11,7 @@
 
 /* --- meter --- */
 /* --- eq --- */
+#include "gstmastereq.h"
 /* --- comp --- */
 /* --- limiter --- */
 /* --- loudnorm --- */
@@ -25,6 +26,7 @@ plugin_init (GstPlugin * plugin)
 
   /* --- meter --- */
   /* --- eq --- */
+  ok &= GST_ELEMENT_REGISTER (mastereq, plugin);
   /* --- comp --- */
   /* --- limiter --- */
   /* --- loudnorm --- */
