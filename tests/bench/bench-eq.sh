@@ -69,7 +69,7 @@ echo
 for fmt in f32 f64; do
   me=$(ns mastereq "$tmp/$fmt.txt"); nb=$(ns equalizer-nbands "$tmp/$fmt.txt")
   awk -v fmt="$fmt" -v me="$me" -v nb="$nb" -v rt="$(rt mastereq "$tmp/$fmt.txt")" 'BEGIN {
-    printf "%s: mastereq %.2f ns/frame (%sx realtime); equalizer-nbands / mastereq = %.2f\n", toupper(fmt), me, rt, nb / me }'
+    printf "%s: mastereq %.2f ns/frame (%s realtime); equalizer-nbands / mastereq = %.2f\n", toupper(fmt), me, rt, nb / me }'
 done
 if [ $have_lsp = 1 ]; then
   me=$(ns mastereq "$tmp/f32.txt"); ls=$(ns lsp-para-equalizer "$tmp/f32.txt")
