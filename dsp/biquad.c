@@ -311,18 +311,21 @@ double
 master_biquad_coeffs_response_db (const MasterBiquadCoeffs * c, int n,
     double freq, double rate)
 {
-  double w = 2.0 * M_PI * freq / rate, cw = cos (w), c2w = cos (2.0 * w);
-  double db = 0.0;
+  /* |b0 + b1 z^-1 + b2 z^-2|^2 at z = e^jw in Vicanek's form (phi =
+   * sin^2(w/2)): (b0+b1+b2)^2 (1-phi) + (b0-b1+b2)^2 phi - 16 b0 b2 phi
+   * (1-phi).  Unlike the cosine series it keeps its precision at low
+   * frequencies, where the terms of the series cancel. */
+  double s = sin (M_PI * freq / rate), phi = s * s, db = 0.0;
   int i;
 
   for (i = 0; i < n; i++) {
     const MasterBiquadCoeffs *k = &c[i];
-    /* |b0 + b1 e^-jw + b2 e^-2jw|^2 as a cosine polynomial */
-    double num = k->b0 * k->b0 + k->b1 * k->b1 + k->b2 * k->b2
-        + 2.0 * (k->b0 * k->b1 + k->b1 * k->b2) * cw
-        + 2.0 * k->b0 * k->b2 * c2w;
-    double den = 1.0 + k->a1 * k->a1 + k->a2 * k->a2
-        + 2.0 * (k->a1 + k->a1 * k->a2) * cw + 2.0 * k->a2 * c2w;
+    double bp = k->b0 + k->b1 + k->b2, bm = k->b0 - k->b1 + k->b2;
+    double ap = 1.0 + k->a1 + k->a2, am = 1.0 - k->a1 + k->a2;
+    double num = bp * bp * (1.0 - phi) + bm * bm * phi
+        - 16.0 * k->b0 * k->b2 * phi * (1.0 - phi);
+    double den = ap * ap * (1.0 - phi) + am * am * phi
+        - 16.0 * k->a2 * phi * (1.0 - phi);
     db += 10.0 * log10 (fmax (num, 1e-300) / fmax (den, 1e-300));
   }
   return db;

@@ -29,6 +29,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <complex.h>
 
 #define N_MAIN 96
 #define N_CENTRE 24
@@ -302,28 +303,28 @@ factor (const Quad * q, double p, double c[3])
   return 0;
 }
 
-/* Solves the n x n system M x = v by Gaussian elimination with partial
- * pivoting; returns 0 on success. */
+/* Solves the n x n system M x = v (M row-major, modified) by Gaussian
+ * elimination with partial pivoting; returns 0 on success. */
 static int
-solve (double M[5][5], double v[5], int n, double x[5])
+solve (double *M, double *v, int n, double *x)
 {
   int i, j, k;
 
   for (k = 0; k < n; k++) {
     int piv = k;
-    double best = fabs (M[k][k]);
+    double best = fabs (M[k * n + k]);
     for (i = k + 1; i < n; i++)
-      if (fabs (M[i][k]) > best) {
-        best = fabs (M[i][k]);
+      if (fabs (M[i * n + k]) > best) {
+        best = fabs (M[i * n + k]);
         piv = i;
       }
     if (!(best > 1e-300))
       return -1;
     if (piv != k) {
       for (j = 0; j < n; j++) {
-        double t = M[k][j];
-        M[k][j] = M[piv][j];
-        M[piv][j] = t;
+        double t = M[k * n + j];
+        M[k * n + j] = M[piv * n + j];
+        M[piv * n + j] = t;
       }
       {
         double t = v[k];
@@ -332,17 +333,17 @@ solve (double M[5][5], double v[5], int n, double x[5])
       }
     }
     for (i = k + 1; i < n; i++) {
-      double f = M[i][k] / M[k][k];
+      double f = M[i * n + k] / M[k * n + k];
       for (j = k; j < n; j++)
-        M[i][j] -= f * M[k][j];
+        M[i * n + j] -= f * M[k * n + j];
       v[i] -= f * v[k];
     }
   }
   for (k = n - 1; k >= 0; k--) {
     double s = v[k];
     for (j = k + 1; j < n; j++)
-      s -= M[k][j] * x[j];
-    x[k] = s / M[k][k];
+      s -= M[k * n + j] * x[j];
+    x[k] = s / M[k * n + k];
   }
   for (k = 0; k < n; k++)
     if (!isfinite (x[k]))
@@ -528,7 +529,7 @@ design_fit (MasterBiquadCoeffs * out, const MasterEqBand * b, double rate)
       for (r = 0; r < 5; r++)
         for (c = 0; c < r; c++)
           M[r][c] = M[c][r];
-      if (solve (M, v, 5, x))
+      if (solve (&M[0][0], v, 5, x))
         break;
       for (lambda = 1.0; lambda > (tries == 7 ? 1.0 / 64 : 0.75);
           lambda *= 0.5) {
@@ -583,6 +584,328 @@ design_fit (MasterBiquadCoeffs * out, const MasterEqBand * b, double rate)
   return have ? 0 : -1;
 }
 
+/* Bilinear transform with the centre pre-warped (RBJ cookbook forms of the
+ * same prototypes).  Used for f0 < rate / 1000, where cramping is far below
+ * 0.01 dB and where the fit's normal equations lose precision. */
+static void
+design_bilinear (MasterBiquadCoeffs * out, const MasterEqBand * b,
+    double rate)
+{
+  double w0 = 2.0 * M_PI * b->freq / rate, cw = cos (w0);
+  double A = pow (10.0, b->gain_db / 40.0), sA = sqrt (A);
+  double alpha = sin (w0) / (2.0 * b->q), a0, b0, b1, b2, a1, a2;
+
+  switch (b->type) {
+    case MASTER_EQ_LOW_SHELF:
+      b0 = A * ((A + 1) - (A - 1) * cw + 2 * sA * alpha);
+      b1 = 2 * A * ((A - 1) - (A + 1) * cw);
+      b2 = A * ((A + 1) - (A - 1) * cw - 2 * sA * alpha);
+      a0 = (A + 1) + (A - 1) * cw + 2 * sA * alpha;
+      a1 = -2 * ((A - 1) + (A + 1) * cw);
+      a2 = (A + 1) + (A - 1) * cw - 2 * sA * alpha;
+      break;
+    case MASTER_EQ_HIGH_SHELF:
+      b0 = A * ((A + 1) + (A - 1) * cw + 2 * sA * alpha);
+      b1 = -2 * A * ((A - 1) + (A + 1) * cw);
+      b2 = A * ((A + 1) + (A - 1) * cw - 2 * sA * alpha);
+      a0 = (A + 1) - (A - 1) * cw + 2 * sA * alpha;
+      a1 = 2 * ((A - 1) - (A + 1) * cw);
+      a2 = (A + 1) - (A - 1) * cw - 2 * sA * alpha;
+      break;
+    case MASTER_EQ_TILT:{
+      /* (g s + 1) / (s + g), s = (1/K) (1 - z^-1) / (1 + z^-1) */
+      double K = tan (0.5 * w0), g = A;
+      b0 = g + K;
+      b1 = K - g;
+      b2 = 0.0;
+      a0 = 1.0 + g * K;
+      a1 = g * K - 1.0;
+      a2 = 0.0;
+      break;
+    }
+    default:                   /* bell */
+      b0 = 1 + alpha * A;
+      b1 = -2 * cw;
+      b2 = 1 - alpha * A;
+      a0 = 1 + alpha / A;
+      a1 = -2 * cw;
+      a2 = 1 - alpha / A;
+      break;
+  }
+  out->b0 = b0 / a0;
+  out->b1 = b1 / a0;
+  out->b2 = b2 / a0;
+  out->a1 = a1 / a0;
+  out->a2 = a2 / a0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* two sections fitted jointly (resonant shelves near Nyquist) */
+
+/* Quartic in u: q[0] + q[1] u + ... + q[4] u^4 */
+static double
+quart_at (const double q[5], double u)
+{
+  return q[0] + u * (q[1] + u * (q[2] + u * (q[3] + u * q[4])));
+}
+
+/* Splits a quartic that is positive on [0, umax] into two quadratics that
+ * are each positive there (roots by Durand-Kerner; conjugate pairs and
+ * neighbouring real roots grouped).  Returns 0 on success. */
+static int
+split_quartic (const double q[5], double umax, Quad * a, Quad * b)
+{
+  double complex r[4], lead = q[4];
+  double re[4], im[4];
+  int i, j, it, used[4] = { 0 }, order[4], n = 0;
+  double sa, sb, mid = 0.5 * umax;
+
+  if (!(fabs (q[4]) > 1e-300))
+    return -1;
+  for (i = 0; i < 4; i++)
+    r[i] = cpow (0.4 + 0.9 * I, i) * (1.0 + umax);
+  for (it = 0; it < 200; it++) {
+    double change = 0.0;
+    for (i = 0; i < 4; i++) {
+      double complex num = q[0] + r[i] * (q[1] + r[i] * (q[2] + r[i] * (q[3] +
+                  r[i] * q[4])));
+      double complex den = lead, d;
+      for (j = 0; j < 4; j++)
+        if (j != i)
+          den *= r[i] - r[j];
+      d = num / den;
+      r[i] -= d;
+      change = fmax (change, cabs (d) / (1.0 + cabs (r[i])));
+    }
+    if (change < 1e-13)
+      break;
+  }
+  for (i = 0; i < 4; i++) {
+    re[i] = creal (r[i]);
+    im[i] = cimag (r[i]);
+    if (!isfinite (re[i]) || !isfinite (im[i]))
+      return -1;
+  }
+  /* complex roots: with their conjugates */
+  for (i = 0; i < 4; i++) {
+    int bj = -1;
+    double bd = 0.0;
+    if (used[i] || fabs (im[i]) <= 1e-9 * (1.0 + fabs (re[i])))
+      continue;
+    for (j = i + 1; j < 4; j++) {
+      double d = cabs (r[j] - conj (r[i]));
+      if (!used[j] && (bj < 0 || d < bd)) {
+        bj = j;
+        bd = d;
+      }
+    }
+    if (bj < 0 || bd > 1e-6 * (1.0 + cabs (r[i])))
+      return -1;
+    used[i] = used[bj] = 1;
+    order[n++] = i;
+    order[n++] = bj;
+  }
+  /* real roots: sorted, neighbours together */
+  {
+    int rest[4], m = 0;
+    for (i = 0; i < 4; i++)
+      if (!used[i])
+        rest[m++] = i;
+    for (i = 1; i < m; i++)
+      for (j = i; j > 0 && re[rest[j]] < re[rest[j - 1]]; j--) {
+        int t = rest[j];
+        rest[j] = rest[j - 1];
+        rest[j - 1] = t;
+      }
+    for (i = 0; i < m; i++)
+      order[n++] = rest[i];
+  }
+  if (n != 4)
+    return -1;
+  /* (u - r0)(u - r1) and (u - r2)(u - r3), real parts for pairs */
+  a->q2 = 1.0;
+  a->q1 = -(re[order[0]] + re[order[1]]);
+  a->q0 = re[order[0]] * re[order[1]] - im[order[0]] * im[order[1]];
+  b->q2 = 1.0;
+  b->q1 = -(re[order[2]] + re[order[3]]);
+  b->q0 = re[order[2]] * re[order[3]] - im[order[2]] * im[order[3]];
+  sa = quad_at (a, mid) >= 0.0 ? 1.0 : -1.0;
+  sb = quad_at (b, mid) >= 0.0 ? 1.0 : -1.0;
+  a->q0 *= sa;
+  a->q1 *= sa;
+  a->q2 *= sa;
+  b->q0 *= q[4] * sa;
+  b->q1 *= q[4] * sa;
+  b->q2 *= q[4] * sa;
+  (void) sb;
+  if (!quad_positive (a, umax, 0.0) || !quad_positive (b, umax, 0.0))
+    return -1;
+  return 0;
+}
+
+/* sections for quartics N/D; 0 on success */
+static int
+make_two (MasterBiquadCoeffs out[2], const double nq[5], const double dq[5],
+    double p)
+{
+  Quad na, nb, da, db;
+  double umax = 1.0 / p;
+
+  if (split_quartic (nq, umax, &na, &nb) || split_quartic (dq, umax, &da,
+          &db))
+    return -1;
+  if (make_section (&out[0], &na, &da, p) || make_section (&out[1], &nb, &db,
+          p))
+    return -1;
+  return 0;
+}
+
+/* ln |H|^2 of n sections at phi = sin^2(w/2) (Vicanek's form, precise at
+ * low frequencies) */
+static double
+sections_log_pow (const MasterBiquadCoeffs * c, int n, double phi)
+{
+  double num = 1.0, den = 1.0;
+  int i;
+  for (i = 0; i < n; i++) {
+    const MasterBiquadCoeffs *k = &c[i];
+    double bp = k->b0 + k->b1 + k->b2, bm = k->b0 - k->b1 + k->b2;
+    double ap = 1.0 + k->a1 + k->a2, am = 1.0 - k->a1 + k->a2;
+    num *= bp * bp * (1.0 - phi) + bm * bm * phi
+        - 16.0 * k->b0 * k->b2 * phi * (1.0 - phi);
+    den *= ap * ap * (1.0 - phi) + am * am * phi
+        - 16.0 * k->a2 * phi * (1.0 - phi);
+  }
+  return log (fmax (num, 1e-300) / fmax (den, 1e-300));
+}
+
+static int
+design_fit2 (MasterBiquadCoeffs out[2], const MasterEqBand * b, double rate)
+{
+  double f_u[N_GRID], t[N_GRID], w[N_GRID], lw[N_GRID], dprev[N_GRID];
+  double nyq = 0.5 * rate, ftop = fmin (20000.0, 0.95 * nyq);
+  double fc = clampd (b->freq, 1.0, 0.25 * rate), p, best = 0.0;
+  double nq[5], dq[5];
+  Quad dm;
+  MasterBiquadCoeffs trial[2];
+  int i, k = 0, n_low, it, have = 0, worse = 0;
+
+  p = sin (M_PI * fc / rate);
+  p = p * p;
+  for (i = 0; i < N_MAIN; i++) {
+    double f = 10.0 * pow (ftop / 10.0, (double) i / (N_MAIN - 1));
+    double s = sin (M_PI * f / rate);
+    f_u[k] = s * s / p;
+    t[k] = analog_pow (b, f);
+    w[k++] = 1.0;
+  }
+  for (i = 0; i < N_CENTRE; i++) {
+    double f = b->freq * pow (2.0, -1.5 + 3.0 * i / (N_CENTRE - 1));
+    double s = sin (M_PI * f / rate);
+    if (f < 10.0 || f > ftop)
+      continue;
+    f_u[k] = s * s / p;
+    t[k] = analog_pow (b, f);
+    w[k++] = 1.0;
+  }
+  n_low = k;
+  for (i = 1; i <= N_TOP && ftop < nyq; i++) {
+    double f = ftop + (nyq - ftop) * i / N_TOP;
+    double s = sin (M_PI * f / rate);
+    f_u[k] = s * s / p;
+    t[k] = analog_pow (b, f);
+    w[k++] = W_TOP;
+  }
+
+  /* start: the one-section fit times an identity section */
+  if (design_fit (&out[0], b, rate))
+    return -1;
+  master_biquad_coeffs_identity (&out[1]);
+  matched_denominator (b, rate, p, &dm);
+  /* D: matched poles squared (weights only); N/D from the 1-section fit is
+   * the feasible fallback already in out[] */
+  for (i = 0; i < k; i++) {
+    double d = quad_at (&dm, f_u[i]);
+    dprev[i] = d * d;
+    lw[i] = 1.0;
+  }
+  {
+    /* error of the start, to beat */
+    double emax = 0.0;
+    for (i = 0; i < n_low; i++) {
+      double e = fabs (sections_log_pow (out, 1, f_u[i] * p) - log (t[i]));
+      emax = fmax (emax, e);
+    }
+    best = emax;
+  }
+
+  for (it = 0; it < N_SK + N_LAWSON; it++) {
+    double M[9][9], v[9], x[9];
+    int r, c;
+
+    memset (M, 0, sizeof (M));
+    memset (v, 0, sizeof (v));
+    for (i = 0; i < k; i++) {
+      double u = f_u[i], ti = t[i], s = 1.0 / (ti * dprev[i]);
+      double u2 = u * u, u3 = u2 * u, u4 = u2 * u2;
+      double row[9] = { s, s * u, s * u2, s * u3, s * u4,
+        -ti * s * u, -ti * s * u2, -ti * s * u3, -ti * s * u4
+      };
+      double y = ti * s, wi = w[i] * w[i] * lw[i];
+      for (r = 0; r < 9; r++) {
+        double wr = wi * row[r];
+        for (c = r; c < 9; c++)
+          M[r][c] += wr * row[c];
+        v[r] += wr * y;
+      }
+    }
+    for (r = 0; r < 9; r++)
+      for (c = 0; c < r; c++)
+        M[r][c] = M[c][r];
+    if (solve (&M[0][0], v, 9, x))
+      break;
+    for (i = 0; i < 5; i++)
+      nq[i] = x[i];
+    dq[0] = 1.0;
+    for (i = 1; i < 5; i++)
+      dq[i] = x[4 + i];
+    if (make_two (trial, nq, dq, p))
+      break;
+    {
+      double sum = 0.0, emax = 0.0;
+      for (i = 0; i < k; i++) {
+        double di = quart_at (dq, f_u[i]);
+        double e = fabs (log (quart_at (nq, f_u[i]) / (di * t[i])));
+        dprev[i] = di;
+        if (i < n_low) {
+          /* judge the realised sections, not the quartics */
+          double er = fabs (sections_log_pow (trial, 2, f_u[i] * p) -
+              log (t[i]));
+          emax = fmax (emax, fmax (e, er));
+        }
+        if (it >= N_SK - 1) {
+          lw[i] *= w[i] * e + 1e-9;
+          sum += lw[i];
+        }
+      }
+      if (sum > 0.0)
+        for (i = 0; i < k; i++)
+          lw[i] *= k / sum;
+      if (emax < best) {
+        best = emax;
+        out[0] = trial[0];
+        out[1] = trial[1];
+        have = 1;
+        worse = 0;
+      } else if (it >= N_SK && ++worse >= N_WORSE) {
+        break;
+      }
+    }
+  }
+  (void) have;
+  return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 
 int
@@ -603,6 +926,11 @@ master_eqdesign_n_sections (const MasterEqBand * band)
         return (half & 1) ? 1 + 2 * ((half + 1) / 2 - 1) : 2 * (half / 2);
       }
       return (order + 1) / 2;
+    case MASTER_EQ_LOW_SHELF:
+    case MASTER_EQ_HIGH_SHELF:
+      /* resonant shelves: two sections fitted jointly (one biquad cannot
+       * follow their overshoot and dip near Nyquist within 0.25 dB) */
+      return band->q > MASTER_EQDESIGN_SHELF_Q_TWO ? 2 : 1;
     default:
       return 1;
   }
@@ -668,6 +996,10 @@ master_eqdesign_band (MasterBiquadCoeffs * out, int max_sections,
   int n = master_eqdesign_n_sections (band);
   MasterEqBand b = *band;
 
+  /* a resonant shelf asked for in one section gets the one-section fit */
+  if (n == 2 && max_sections == 1 && (b.type == MASTER_EQ_LOW_SHELF
+          || b.type == MASTER_EQ_HIGH_SHELF))
+    n = 1;
   if (n > max_sections || rate <= 0.0 || !isfinite (b.freq)
       || !isfinite (b.gain_db) || !isfinite (b.q))
     return -1;
@@ -681,17 +1013,30 @@ master_eqdesign_band (MasterBiquadCoeffs * out, int max_sections,
     case MASTER_EQ_HIGH_SHELF:
     case MASTER_EQ_TILT:{
       double p;
+      if (n == 2)
+        master_biquad_coeffs_identity (&out[1]);
       if (b.gain_db == 0.0) {
         master_biquad_coeffs_identity (&out[0]);
-        return 1;
+        return n;
+      }
+      if (b.freq < 0.001 * rate) {
+        design_bilinear (&out[0], &b, rate);
+        return n;
+      }
+      if (n == 2) {
+        if (design_fit2 (out, &b, rate) == 0)
+          return 2;
+        master_biquad_coeffs_identity (&out[1]);
       }
       if (design_fit (&out[0], &b, rate) == 0)
-        return 1;
+        return n;
       p = sin (M_PI * clampd (b.freq, 1.0, 0.25 * rate) / rate);
       if (design_matched (&out[0], &b, rate, p * p) == 0)
-        return 1;
-      master_biquad_coeffs_identity (&out[0]);
-      return -1;
+        return n;
+      /* last resort, always stable: bilinear below Nyquist */
+      b.freq = fmin (b.freq, 0.49 * rate);
+      design_bilinear (&out[0], &b, rate);
+      return n;
     }
     case MASTER_EQ_BAND_PASS:
     case MASTER_EQ_NOTCH:

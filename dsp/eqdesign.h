@@ -7,6 +7,8 @@
  * magnitude-matched design, followed by Lawson reweighting towards minimax),
  * then spectrally factored into a minimum-phase, stable section.  If the fit
  * fails any check the magnitude-matched design (Vicanek 2016) is used.
+ * Resonant shelves (Q > MASTER_EQDESIGN_SHELF_Q_TWO) use two sections whose
+ * ten coefficients are fitted jointly (quartic N/D, split by its roots).
  *
  * Analog prototypes (s = j f / f0, A = 10^(gain/40)):
  *   bell        (s^2 + s A/Q + 1) / (s^2 + s/(A Q) + 1)
@@ -34,6 +36,9 @@ extern "C" {
 
 /* most sections one band needs (48 dB/oct) */
 #define MASTER_EQDESIGN_MAX_SECTIONS 4
+
+/* shelves with Q above this use two jointly fitted sections */
+#define MASTER_EQDESIGN_SHELF_Q_TWO 2.0
 
 typedef enum {
   MASTER_EQ_BELL = 0,
@@ -65,8 +70,11 @@ typedef struct {
 int master_eqdesign_n_sections (const MasterEqBand * band);
 
 /* Designs the band for sample rate; writes master_eqdesign_n_sections()
- * sections (at most max_sections) and returns how many it wrote, or -1.
- * Bell/shelf/tilt with gain 0 dB give exact identity sections. */
+ * sections and returns how many it wrote, or -1 if max_sections is too
+ * small (exception: a resonant shelf with max_sections 1 gets the
+ * one-section fit).  Bell/shelf/tilt with gain 0 dB give exact identity
+ * sections.  Bells, shelves and tilt below rate/1000 use the pre-warped
+ * bilinear transform (cramping there is < 0.01 dB). */
 int master_eqdesign_band (MasterBiquadCoeffs * out, int max_sections,
     const MasterEqBand * band, double rate);
 

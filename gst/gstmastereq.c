@@ -433,7 +433,9 @@ engine_design_band (GstMasterEq * self, GstMasterEqEngine * e,
   b.freq = exp2 (bs->cur_lf);
   b.gain_db = bs->cur_gain;
   b.q = exp2 (bs->cur_lq);
-  n = master_eqdesign_band (c, MASTER_EQDESIGN_MAX_SECTIONS, &b, self->rate);
+  /* m->n from the target settings; during a glide of Q across the
+   * one/two-section boundary the design follows the layout */
+  n = master_eqdesign_band (c, m->n, &b, self->rate);
   master_biquad_coeffs_identity (&id);
   for (s = 0; s < m->n; s++)
     for (ch = 0; ch < bq->n_channels; ch++)

@@ -85,7 +85,7 @@ test_bells_shelves (void)
 
   for (t = 0; t < 3; t++) {
     for (r = 0; r < 3; r++) {
-      double worst = 0.0, worst_q2 = 0.0, at = 0.0;
+      double worst = 0.0, worst_q2 = 0.0, worst_q4 = 0.0, at = 0.0;
       MasterEqBand wb = { 0 };
       for (fi = 0; fi < N_FREQS; fi++)
         for (gi = 0; gi < N_GAINS; gi++)
@@ -97,10 +97,13 @@ test_bells_shelves (void)
             int n = master_eqdesign_band (c, MASTER_EQDESIGN_MAX_SECTIONS, &b,
                 rates[r]);
             double f = 0.0, e;
-            CHECK (n == 1, "%s design failed", type_names[t]);
-            if (n != 1)
+            int si;
+            CHECK (n == master_eqdesign_n_sections (&b), "%s design failed",
+                type_names[t]);
+            if (n < 1)
               continue;
-            CHECK (master_biquad_coeffs_is_stable (&c[0]), "unstable");
+            for (si = 0; si < n; si++)
+              CHECK (master_biquad_coeffs_is_stable (&c[si]), "unstable");
             e = max_error_db (c, n, &b, rates[r], &f);
             if (e > worst) {
               worst = e;
@@ -109,20 +112,17 @@ test_bells_shelves (void)
             }
             if (qs[qi] <= 2.0 && e > worst_q2)
               worst_q2 = e;
-            /* the requirement (issue 3): 0.25 dB for 44.1 and 48 kHz;
-             * resonant shelves (Q > 2) are measured and reported */
-            if (t == 0 || qs[qi] <= 2.0) {
-              CHECK (e <= 0.25, "%s f0 %g gain %g q %g at %g: error %.3f dB",
-                  type_names[t], b.freq, b.gain_db, b.q, rates[r], e);
-            } else {
-              CHECK (e <= 0.6, "%s f0 %g gain %g q %g at %g: error %.3f dB",
-                  type_names[t], b.freq, b.gain_db, b.q, rates[r], e);
-            }
+            if (qs[qi] > 2.0 && e > worst_q4)
+              worst_q4 = e;
+            /* the requirement (issue 3): 0.25 dB at 44.1 and 48 kHz; we
+             * hold it at 96 kHz too */
+            CHECK (e <= 0.25, "%s f0 %g gain %g q %g at %g: error %.3f dB",
+                type_names[t], b.freq, b.gain_db, b.q, rates[r], e);
           }
       NOTE ("%-10s @ %6.0f Hz: max |error| 20 Hz..20 kHz = %.3f dB over "
-          "Q 0.3..4 (worst f0 %g Hz, %+g dB, Q %g, at %.0f Hz); Q <= 2: %.3f dB",
-          type_names[t], rates[r], worst, wb.freq, wb.gain_db, wb.q, at,
-          worst_q2);
+          "Q 0.3..4 (worst f0 %g Hz, %+g dB, Q %g, at %.0f Hz); Q <= 2: %.3f "
+          "dB, Q 3..4: %.3f dB", type_names[t], rates[r], worst, wb.freq,
+          wb.gain_db, wb.q, at, worst_q2, worst_q4);
     }
   }
 }
@@ -145,6 +145,7 @@ test_probes (void)
     {MASTER_EQ_LOW_SHELF, 8000, -12, 0.5}, {MASTER_EQ_HIGH_SHELF, 12000, 6,
         0.707}, {MASTER_EQ_HIGH_SHELF, 16000, -12, 1},
     {MASTER_EQ_HIGH_SHELF, 3000, 12, 2},
+    {MASTER_EQ_LOW_SHELF, 12000, 12, 4}, {MASTER_EQ_HIGH_SHELF, 10000, -12, 3},
   };
   size_t i, j;
   int r;
@@ -167,7 +168,7 @@ test_probes (void)
           worst = e;
       }
     }
-    NOTE ("sine probes (10 settings x 16 frequencies) @ %.0f Hz: max |measured"
+    NOTE ("sine probes (12 settings x 16 frequencies) @ %.0f Hz: max |measured"
         " - analog| = %.3f dB", rates[r], worst);
   }
 }
@@ -321,6 +322,59 @@ test_tilt_notch_bp (void)
   }
 }
 
+/* Every design over a wide grid (rates 8..384 kHz, f0 10 Hz..0.45 fs, Q
+ * 0.1..20, gain +-24 dB) is finite and stable; inside the specified range
+ * (Q 0.3..4, |gain| <= 12, f0 <= 16 kHz and <= 0.35 fs) at rates >= 44.1
+ * kHz the error stays within 0.25 dB up to min(20 kHz, 0.45 fs). */
+static void
+test_robustness (void)
+{
+  static const double rr[] = { 8000, 22050, 44100, 88200, 192000, 384000 };
+  static const double qq[] = { 0.1, 0.3, 0.9, 2.5, 4, 20 };
+  static const double gg[] = { -24, -12, -3, 5, 12, 24 };
+  int ri, fi, qi, gi, t, designs = 0, unstable = 0;
+  double worst = 0.0;
+
+  for (ri = 0; ri < 6; ri++)
+    for (t = 0; t < 4; t++)
+      for (fi = 0; fi < 24; fi++)
+        for (qi = 0; qi < 6; qi++)
+          for (gi = 0; gi < 6; gi++) {
+            MasterEqBand b = { t == 3 ? MASTER_EQ_TILT : (MasterEqType) t,
+              10.0 * pow (0.045 * rr[ri], fi / 23.0), gg[gi], qq[qi], 12, 0
+            };
+            MasterBiquadCoeffs c[4];
+            int n = master_eqdesign_band (c, 4, &b, rr[ri]), s, ok = n > 0;
+            designs++;
+            for (s = 0; s < n; s++)
+              ok &= master_biquad_coeffs_is_stable (&c[s])
+                  && isfinite (c[s].b0) && isfinite (c[s].b1)
+                  && isfinite (c[s].b2);
+            if (!ok) {
+              unstable++;
+              CHECK (ok, "type %d f0 %g gain %g q %g rate %g: bad design",
+                  t, b.freq, b.gain_db, b.q, rr[ri]);
+              continue;
+            }
+            if (rr[ri] >= 44100 && b.q >= 0.3 && b.q <= 4
+                && fabs (b.gain_db) <= 12 && b.freq <= 16000
+                && b.freq <= 0.35 * rr[ri]) {
+              double m = 0.0, top = fmin (20000, 0.45 * rr[ri]);
+              int k;
+              for (k = 0; k <= 300; k++) {
+                double f = 20.0 * pow (top / 20.0, k / 300.0);
+                m = fmax (m, fabs (master_biquad_coeffs_response_db (c, n, f,
+                            rr[ri]) - master_eqdesign_analog_db (&b, f)));
+              }
+              worst = fmax (worst, m);
+              CHECK (m <= 0.25, "type %d f0 %g gain %g q %g rate %g: %.3f dB",
+                  t, b.freq, b.gain_db, b.q, rr[ri], m);
+            }
+          }
+  NOTE ("robustness: %d designs (8..384 kHz, Q 0.1..20, +-24 dB), %d bad; "
+      "in-spec max error at 44.1..384 kHz %.3f dB", designs, unstable, worst);
+}
+
 static void
 test_identity_and_speed (void)
 {
@@ -345,6 +399,19 @@ test_identity_and_speed (void)
   }
   NOTE ("design time: %.1f us per bell (mean of %d varied designs)",
       (double) (clock () - t0) * 1e6 / CLOCKS_PER_SEC / n, n);
+  {
+    MasterBiquadCoeffs c2[2];
+    b.type = MASTER_EQ_HIGH_SHELF;
+    b.q = 3.0;
+    t0 = clock ();
+    for (i = 0; i < n / 4; i++) {
+      b.freq = 2000.0 * pow (8.0, (double) i / (n / 4));
+      b.gain_db = 12.0 * sin (i * 0.01);
+      master_eqdesign_band (c2, 2, &b, 48000);
+    }
+    NOTE ("design time: %.1f us per resonant shelf (Q 3, two sections)",
+        (double) (clock () - t0) * 1e6 / CLOCKS_PER_SEC / (n / 4));
+  }
 }
 
 int
@@ -356,6 +423,7 @@ main (void)
   test_pass ();
   test_linkwitz_riley_sum ();
   test_tilt_notch_bp ();
+  test_robustness ();
   test_identity_and_speed ();
   return check_finish ();
 }

@@ -137,6 +137,7 @@ GST_START_TEST (test_response)
     {"low-shelf", MASTER_EQ_LOW_SHELF, 120, 6, 0.7071},
     {"high-shelf", MASTER_EQ_HIGH_SHELF, 12000, -9, 0.7071},
     {"high-shelf", MASTER_EQ_HIGH_SHELF, 16000, 6, 1.0},
+    {"low-shelf", MASTER_EQ_LOW_SHELF, 12000, 9, 4.0},
     {"tilt", MASTER_EQ_TILT, 1000, 6, 0.7071},
   };
   static const gdouble pf[] = { 30, 60, 125, 250, 500, 1000, 2000, 4000,
