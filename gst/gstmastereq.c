@@ -4,9 +4,10 @@
  * @title: mastereq
  *
  * A parametric equaliser of 1..32 bands whose bells, shelves and tilt follow
- * their analog prototypes up to 20 kHz (within 0.15 dB for bells at 44.1 and
- * 48 kHz: each band is one biquad whose five coefficients are fitted to the
- * analog magnitude, see dsp/eqdesign.h), with Butterworth and Linkwitz-Riley
+ * their analog prototypes up to 20 kHz (within 0.2 dB at 44.1 and 48 kHz:
+ * each band is one biquad whose five coefficients are fitted to the analog
+ * magnitude, two jointly fitted biquads for shelves with Q > 2; see
+ * dsp/eqdesign.h), with Butterworth and Linkwitz-Riley
  * low/high-pass filters of 6..48 dB/oct, band-pass and notch.  Each band can
  * act on all channels, on the left or right channel only, or on the mid or
  * side signal of a stereo pair.
