@@ -1075,13 +1075,16 @@ gst_master_eq_before_transform (GstBaseTransform * trans, GstBuffer * buf)
   if (rebuild) {
     GstMasterEqEngine *e = engine_new (keys, n, self->channels);
     if (e) {
-      gboolean fade = self->primed && self->engine &&
-          !gst_base_transform_is_passthrough (trans);
+      /* crossfade from the old layout; after passthrough the old one is
+       * neutral (identity sections) with stale state: reset it */
+      gboolean fade = self->primed && self->engine;
       engine_free (self->old_engine);
       self->old_engine = NULL;
       if (fade) {
         self->old_engine = self->engine;
         self->fade_pos = 0;
+        if (self->was_passthrough)
+          engine_reset (self->old_engine);
       } else {
         engine_free (self->engine);
       }
