@@ -12,6 +12,7 @@
 /* --- meter --- */
 #include "gstmastermeter.h"
 /* --- eq --- */
+#include "gstmastereq.h"
 /* --- comp --- */
 /* --- limiter --- */
 #include "gstmasterlimiter.h"
@@ -29,6 +30,7 @@ plugin_init (GstPlugin * plugin)
   /* --- meter --- */
   ok &= GST_ELEMENT_REGISTER (mastermeter, plugin);
   /* --- eq --- */
+  ok &= GST_ELEMENT_REGISTER (mastereq, plugin);
   /* --- comp --- */
   /* --- limiter --- */
   ok &= GST_ELEMENT_REGISTER (masterlimiter, plugin);
