@@ -575,3 +575,10 @@ master_dynamics_get_gain_reduction_db (const MasterDynamics * d)
       g = d->y_gr[c];
   return g;
 }
+
+int
+master_dynamics_is_transparent (const MasterDynamics * d)
+{
+  return master_dynamics_get_gain_reduction_db (d) < 1e-6
+      && d->makeup_cur == 1.0 && d->makeup_target == 1.0;
+}

@@ -105,6 +105,10 @@ double master_dynamics_take_gain_reduction_db (MasterDynamics * d);
 /* Current gain reduction in dB (>= 0), maximum over channels. */
 double master_dynamics_get_gain_reduction_db (const MasterDynamics * d);
 
+/* 1 when the processor currently changes nothing but the lookahead delay:
+ * no gain reduction left (< 1e-6 dB) and makeup settled at 0 dB. */
+int master_dynamics_is_transparent (const MasterDynamics * d);
+
 #ifdef __cplusplus
 }
 #endif

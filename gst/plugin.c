@@ -12,6 +12,7 @@
 /* --- meter --- */
 /* --- eq --- */
 /* --- comp --- */
+#include "gstmastercomp.h"
 /* --- limiter --- */
 /* --- loudnorm --- */
 /* --- saturator --- */
@@ -26,6 +27,7 @@ plugin_init (GstPlugin * plugin)
   /* --- meter --- */
   /* --- eq --- */
   /* --- comp --- */
+  ok &= GST_ELEMENT_REGISTER (mastercomp, plugin);
   /* --- limiter --- */
   /* --- loudnorm --- */
   /* --- saturator --- */
