@@ -13,6 +13,7 @@
 /* --- eq --- */
 /* --- comp --- */
 #include "gstmastercomp.h"
+#include "gstmastermbcomp.h"
 /* --- limiter --- */
 /* --- loudnorm --- */
 /* --- saturator --- */
@@ -28,6 +29,7 @@ plugin_init (GstPlugin * plugin)
   /* --- eq --- */
   /* --- comp --- */
   ok &= GST_ELEMENT_REGISTER (mastercomp, plugin);
+  ok &= GST_ELEMENT_REGISTER (mastermbcomp, plugin);
   /* --- limiter --- */
   /* --- loudnorm --- */
   /* --- saturator --- */
