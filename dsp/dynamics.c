@@ -16,6 +16,8 @@
 /* state below this is flushed to 0 (denormal protection) */
 #define DYN_TINY 1e-30
 #define DB_TO_NEPER (M_LN10 / 20.0)
+/* 10 / ln(10): power ratio (natural log) to dB */
+#define POW_LN_TO_DB (10.0 / M_LN10)
 
 struct MasterDynamics
 {
@@ -303,7 +305,7 @@ gr_from_lev2 (const MasterDynamics * d, double lev2)
     return 0.0;
   if (lev2 > 1e20)
     lev2 = 1e20;
-  x = 10.0 * log10 (lev2);
+  x = POW_LN_TO_DB * log (lev2);
   over = x - d->thr_db;
   if (w > 0.0 && 2.0 * over <= w) {
     double k = over + w / 2.0;
@@ -450,11 +452,26 @@ process_block (MasterDynamics * d, int n)
         if (l2 > lev2max)
           lev2max = l2;
       }
-      maxdb = 10.0 * log10 (lev2max + 1e-30);
+      if (lev2max <= d->quiet_lev2) {
+        /* every channel (and so every linked mix) is below the knee: the
+         * gain computer asks for nothing, skip the logarithms */
+        for (c = 0; c < C; c++) {
+          double gr = smooth_gr (d, c, 0.0);
+          if (gr > grmax)
+            grmax = gr;
+          d->gain[i * C + c] = gr > 0.0 ? exp (-gr * DB_TO_NEPER) : 1.0;
+        }
+        continue;
+      }
+      maxdb = link > 0.0 ? POW_LN_TO_DB * log (lev2max) : 0.0;
       for (c = 0; c < C; c++) {
-        double l2 = lev2c[c < 8 ? c : 7];
-        double x = link * maxdb + (1.0 - link) * 10.0 * log10 (l2 + 1e-30);
-        double gr = smooth_gr (d, c, gr_from_db (d, x));
+        double l2 = lev2c[c < 8 ? c : 7], x, gr;
+        if (link <= 0.0 && l2 <= d->quiet_lev2)
+          gr = smooth_gr (d, c, 0.0);
+        else {
+          x = link * maxdb + (1.0 - link) * POW_LN_TO_DB * log (l2 + 1e-30);
+          gr = smooth_gr (d, c, gr_from_db (d, x));
+        }
         if (gr > grmax)
           grmax = gr;
         d->gain[i * C + c] = gr > 0.0 ? exp (-gr * DB_TO_NEPER) : 1.0;
