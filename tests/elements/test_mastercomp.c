@@ -108,20 +108,22 @@ GST_START_TEST (test_static_curve)
   const gsize n = RATE * 3 / 2;
   float *in = g_new (float, n * 2);
   int f, k;
-  for (f = 0; f < 2; f++) {
+  for (f = 0; f < 3; f++) {
+    /* f: 0 = F32 peak, 1 = F64 peak, 2 = F32 rms */
     for (k = 0; k < 2; k++) {
       double knee = k ? 10.0 : 0.0, worst = 0.0, lev;
       for (lev = -60.0; lev <= 0.01; lev += 4.0) {
-        GstHarness *h = make_harness (f ? "F64LE" : "F32LE", 2);
+        GstHarness *h = make_harness (f == 1 ? "F64LE" : "F32LE", 2);
         MasterDynamicsParams p;
         double amp = pow (10.0, lev / 20.0), got, expect;
         gsize i;
         Out o;
         g_object_set (h->element, "threshold", -30.0, "ratio", 4.0, "knee",
-            knee, "attack", 5.0, "release", 2000.0, NULL);
+            knee, "attack", 5.0, "release", 2000.0, "detector", f == 2 ? 1 : 0,
+            NULL);
         for (i = 0; i < n; i++)
           in[2 * i] = in[2 * i + 1] = amp * sin (2 * G_PI * 1000.0 * i / RATE);
-        o = run (h, in, n, 2, f, 1024);
+        o = run (h, in, n, 2, f == 1, 1024);
         fail_unless_equals_int (o.frames, n);
         got = rms_db (o.data, n - RATE / 2, n, 2) - rms_db (in, n - RATE / 2, n,
             2);
@@ -133,12 +135,13 @@ GST_START_TEST (test_static_curve)
         worst = MAX (worst, fabs (got - expect));
         fail_unless (fabs (got - expect) <= 0.05,
             "%s knee %g level %g: gain %.4f dB, formula %.4f dB",
-            f ? "F64" : "F32", knee, lev, got, expect);
+            f == 1 ? "F64" : "F32", knee, lev, got, expect);
         g_free (o.data);
         gst_harness_teardown (h);
       }
-      g_print ("mastercomp static curve %s knee %g dB (T -30, R 4, -60..0 "
-          "dBFS): worst |error| %.4f dB\n", f ? "F64" : "F32", knee, worst);
+      g_print ("mastercomp static curve %s %s knee %g dB (T -30, R 4, 1 kHz, "
+          "-60..0 dBFS): worst |error| %.4f dB\n", f == 1 ? "F64" : "F32",
+          f == 2 ? "rms " : "peak", knee, worst);
     }
   }
   g_free (in);

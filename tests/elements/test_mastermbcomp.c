@@ -5,6 +5,7 @@
  * band children) from another thread while streaming. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/controller/controller.h>
 #include <math.h>
 #include <string.h>
 #include "../common/master-test.h"
@@ -415,6 +416,46 @@ GST_START_TEST (test_formats_bands)
 
 GST_END_TEST;
 
+/* a control binding on a band child is synced while streaming */
+GST_START_TEST (test_band_controller)
+{
+  const gsize n = RATE * 2;
+  GstHarness *h = make_harness ("F32LE", 1, "num-bands=2 band0::crossover=200"
+      " band1::ratio=4 band1::knee=0 band1::release=50");
+  GObject *band1 = gst_child_proxy_get_child_by_name (GST_CHILD_PROXY
+      (h->element), "band1");
+  GstControlSource *cs = gst_interpolation_control_source_new ();
+  double *in = g_new (double, n), g_early, g_late;
+  gsize i;
+  Out o;
+
+  g_object_set (cs, "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
+  gst_timed_value_control_source_set ((GstTimedValueControlSource *) cs, 0,
+      0.0);
+  gst_timed_value_control_source_set ((GstTimedValueControlSource *) cs,
+      2 * GST_SECOND, -40.0);
+  gst_object_add_control_binding (GST_OBJECT (band1),
+      gst_direct_control_binding_new_absolute (GST_OBJECT (band1),
+          "threshold", cs));
+  for (i = 0; i < n; i++)
+    in[i] = 0.5 * sin (2 * G_PI * 2000.0 * i / RATE);
+  o = run (h, in, n, 1, FALSE, 480);
+  g_early = tone_db (o.data, RATE / 4, RATE / 2, 1, 2000.0) - tone_db (in,
+      RATE / 4, RATE / 2, 1, 2000.0);
+  g_late = tone_db (o.data, n - RATE / 4, n, 1, 2000.0) - tone_db (in,
+      n - RATE / 4, n, 1, 2000.0);
+  g_print ("mastermbcomp band1::threshold automated 0 -> -40 dBFS (ratio 4): "
+      "2 kHz tone gain %.2f dB early, %.2f dB late\n", g_early, g_late);
+  fail_unless (g_early > -1.0 && g_late < -15.0);
+  g_object_unref (band1);
+  gst_object_unref (cs);
+  g_free (o.data);
+  g_free (in);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static volatile gint stress_stop;
 
 static gpointer
@@ -505,6 +546,7 @@ mastermbcomp_suite (void)
   tcase_add_test (tc, test_solo);
   tcase_add_test (tc, test_band_compression_and_messages);
   tcase_add_test (tc, test_crossover_moves);
+  tcase_add_test (tc, test_band_controller);
   tcase_add_test (tc, test_lookahead_counts_nan);
   tcase_add_test (tc, test_formats_bands);
   tcase_add_test (tc, test_stress_properties);
