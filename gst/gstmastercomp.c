@@ -297,6 +297,9 @@ gst_master_comp_stop (GstBaseTransform * bt)
   return TRUE;
 }
 
+static void account_messages (GstMasterComp * self, GstClockTime end_ts,
+    guint n, gint rate);
+
 static void
 gst_master_comp_before_transform (GstBaseTransform * bt, GstBuffer * buf)
 {
@@ -334,6 +337,18 @@ gst_master_comp_before_transform (GstBaseTransform * bt, GstBuffer * buf)
       master_dynamics_reset (self->dyn);
     self->was_passthrough = neutral;
     gst_base_transform_set_passthrough (bt, neutral);
+  }
+  if (neutral) {
+    /* transform_ip() is skipped: keep the messages coming (no reduction) */
+    GstAudioInfo *info = &GST_AUDIO_FILTER (bt)->info;
+    gint bpf = GST_AUDIO_INFO_BPF (info), rate = GST_AUDIO_INFO_RATE (info);
+    guint n = bpf > 0 ? gst_buffer_get_size (buf) / bpf : 0;
+    GstClockTime end_ts = GST_CLOCK_TIME_NONE;
+    if (GST_BUFFER_PTS_IS_VALID (buf) && rate > 0)
+      end_ts = GST_BUFFER_PTS (buf) + gst_util_uint64_scale_int (n,
+          GST_SECOND, rate);
+    if (rate > 0)
+      account_messages (self, end_ts, n, rate);
   }
 }
 

@@ -364,7 +364,24 @@ GST_START_TEST (test_controller_and_passthrough)
   g_object_set (h->element, "ratio", 1.0, NULL);
   for (i = 0; i < n * 2; i++)
     in[i] = 0.5 * sin (2 * G_PI * 1000.0 * (i / 2) / RATE);
-  o = run (h, in, RATE / 10, 2, FALSE, 480);
+  {
+    GstBus *bus = gst_bus_new ();
+    GstMessage *m;
+    gint n_msg = 0;
+    gst_element_set_bus (h->element, bus);
+    g_object_set (h->element, "interval", (guint64) (20 * GST_MSECOND), NULL);
+    o = run (h, in, RATE / 10, 2, FALSE, 480);
+    while ((m = gst_bus_pop (bus))) {
+      if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT)
+        n_msg++;
+      gst_message_unref (m);
+    }
+    g_print ("mastercomp ratio 1: passthrough, %d messages for 100 ms at "
+        "20 ms\n", n_msg);
+    fail_unless (n_msg >= 5 && n_msg <= 6, "%d messages", n_msg);
+    gst_element_set_bus (h->element, NULL);
+    gst_object_unref (bus);
+  }
   fail_unless (gst_base_transform_is_passthrough (GST_BASE_TRANSFORM
           (h->element)));
   g_free (o.data);
