@@ -344,6 +344,33 @@ test_link_ms_hpf_makeup (void)
     printf ("auto release (release 200 ms) after 4 s of sustained reduction: "
         "63 %% after %.1f ms\n", t);
     CHECK (t > 1.0 && t < 2000.0, "auto release %g", t);
+    /* a 20 ms burst after silence: the slow follower has hardly charged,
+     * the reduction recovers with the fast (release/5) follower */
+    {
+      const int pre = (int) (0.5 * RATE), burst = (int) (0.02 * RATE),
+          post = (int) (2.0 * RATE), tot = pre + burst + post;
+      MasterDynamics *m = master_dynamics_new (1, RATE, 0.0);
+      double *bx = malloc (sizeof (double) * tot), *by =
+          malloc (sizeof (double) * tot), g_peak, tb;
+      int k;
+      p.attack_ms = 0.5;
+      master_dynamics_set_params (m, &p);
+      for (k = 0; k < tot; k++)
+        bx[k] = (k >= pre && k < pre + burst) ? 0.5 : 0.01;
+      master_dynamics_process_f64 (m, by, bx, tot);
+      g_peak = -db (by[pre + burst - 1] / bx[pre + burst - 1]);
+      for (k = pre + burst; k < tot; k++)
+        if (-db (by[k] / bx[k]) <= exp (-1.0) * g_peak)
+          break;
+      tb = (k - (pre + burst) + 1) * 1000.0 / RATE;
+      printf ("auto release (release 200 ms) after a 20 ms burst (%.2f dB "
+          "reduction): 63 %% recovered after %.1f ms\n", g_peak, tb);
+      CHECK (tb < 0.5 * t, "burst release %g not faster than sustained %g",
+          tb, t);
+      master_dynamics_free (&m);
+      free (bx);
+      free (by);
+    }
   }
   master_dynamics_free (&d);
   free (x);
