@@ -382,12 +382,15 @@ process_block (MasterDynamics * d, int n)
   double grmax = d->gr_peak;
   int i, c;
 
+  /* the sidechain is mid/side encoded; the audio (and the lookahead delay
+   * line) stays left/right, so switching modes never mixes domains */
   if (d->ms_mode) {
     for (i = 0; i < n; i++) {
       double l = buf[2 * i], r = buf[2 * i + 1];
-      buf[2 * i] = 0.5 * (l + r);
-      buf[2 * i + 1] = 0.5 * (l - r);
+      d->side[2 * i] = 0.5 * (l + r);
+      d->side[2 * i + 1] = 0.5 * (l - r);
     }
+    sc = d->side;
   }
 
   if (d->hpf_on) {
@@ -396,7 +399,7 @@ process_block (MasterDynamics * d, int n)
     for (c = 0; c < C; c++) {
       double z1 = d->hz1[c], z2 = d->hz2[c];
       for (i = 0; i < n; i++) {
-        double x = buf[i * C + c];
+        double x = sc[i * C + c];
         double y = b0 * x + z1;
         z1 = b1 * x - a1 * y + z2;
         z2 = b2 * x - a2 * y;
@@ -487,7 +490,7 @@ process_block (MasterDynamics * d, int n)
     const double mkt = d->makeup_target, mxt = d->mix_target;
     int moving = fabs (mk - mkt) > 1e-12 * mkt || fabs (mx - mxt) > 1e-12;
     double *ring = d->delay;
-    int len = d->delay_len, pos = d->delay_pos;
+    int len = d->delay_len, pos = d->delay_pos, ms = d->ms_mode;
 
     for (i = 0; i < n; i++) {
       double f0;
@@ -496,15 +499,23 @@ process_block (MasterDynamics * d, int n)
         mx = ap * mx + (1.0 - ap) * mxt;
       }
       f0 = 1.0 - mx;
-      for (c = 0; c < C; c++) {
-        double x = buf[i * C + c];
-        if (len > 0) {
+      if (len > 0) {
+        for (c = 0; c < C; c++) {
           double *slot = &ring[pos * C + c];
           double t = *slot;
-          *slot = x;
-          x = t;
+          *slot = buf[i * C + c];
+          buf[i * C + c] = t;
         }
-        buf[i * C + c] = x * (f0 + mx * d->gain[i * C + c] * mk);
+      }
+      if (ms) {
+        double l = buf[2 * i], r = buf[2 * i + 1];
+        double m = 0.5 * (l + r) * (f0 + mx * d->gain[2 * i] * mk);
+        double sd = 0.5 * (l - r) * (f0 + mx * d->gain[2 * i + 1] * mk);
+        buf[2 * i] = m + sd;
+        buf[2 * i + 1] = m - sd;
+      } else {
+        for (c = 0; c < C; c++)
+          buf[i * C + c] *= f0 + mx * d->gain[i * C + c] * mk;
       }
       if (len > 0 && ++pos >= len)
         pos = 0;
@@ -516,14 +527,6 @@ process_block (MasterDynamics * d, int n)
     d->makeup_cur = mk;
     d->mix_cur = mx;
     d->delay_pos = pos;
-  }
-
-  if (d->ms_mode) {
-    for (i = 0; i < n; i++) {
-      double m = buf[2 * i], s = buf[2 * i + 1];
-      buf[2 * i] = m + s;
-      buf[2 * i + 1] = m - s;
-    }
   }
 
   flush_tiny (d->hz1, C);

@@ -377,6 +377,74 @@ test_link_ms_hpf_makeup (void)
   free (y);
 }
 
+/* abrupt parameter changes every 50 ms on a steady tone: every change is
+ * smoothed (gain reduction by attack/release, makeup and mix over 10 ms), so
+ * the output's second difference stays of the order of the tone's own */
+static void
+test_no_clicks (void)
+{
+  const int n = (int) (3.0 * RATE), C = 2, blk = (int) (0.05 * RATE);
+  MasterDynamics *d = master_dynamics_new (C, RATE, 5.0);
+  MasterDynamicsParams p;
+  double *x = malloc (sizeof (double) * n * C), *y =
+      malloc (sizeof (double) * n * C);
+  const double amp = 0.5, w = 2.0 * M_PI * 1000.0 / RATE;
+  double worst = 0.0, gmax = pow (10.0, 12.0 / 20.0);
+  unsigned seed = 7;
+  int i, k;
+
+  master_dynamics_params_init (&p);
+  p.attack_ms = 1.0;
+  p.release_ms = 30.0;
+  master_dynamics_set_params (d, &p);
+  master_dynamics_set_lookahead (d, 2.0);
+  for (i = 0; i < n; i++)
+    x[2 * i] = x[2 * i + 1] = amp * sin (w * i);
+  for (k = 0; k * blk < n; k++) {
+    int m = n - k * blk < blk ? n - k * blk : blk;
+    seed = seed * 1103515245u + 12345u;
+    switch (k % 6) {
+      case 0:
+        p.makeup_db = (seed >> 8) % 2 ? 12.0 : -12.0;
+        break;
+      case 1:
+        p.mix = (seed >> 8) % 2 ? 1.0 : 0.0;
+        break;
+      case 2:
+        p.threshold_db = (seed >> 8) % 2 ? -40.0 : 0.0;
+        break;
+      case 3:
+        p.ratio = (seed >> 8) % 2 ? 20.0 : 1.0;
+        break;
+      case 4:
+        p.knee_db = (seed >> 8) % 2 ? 0.0 : 24.0;
+        p.detector = (seed >> 9) % 2;
+        break;
+      default:
+        p.mode = (seed >> 8) % 2;
+        p.auto_makeup = (seed >> 9) % 2;
+        break;
+    }
+    if (p.auto_makeup && p.makeup_db > 0.0)
+      p.makeup_db = 0.0;        /* keep the total gain within +12 dB */
+    master_dynamics_set_params (d, &p);
+    master_dynamics_process_f64 (d, y + (size_t) k * blk * C,
+        x + (size_t) k * blk * C, m);
+  }
+  for (i = 2 + 240; i < n; i++) {
+    double d2 = fabs (y[2 * i] - 2 * y[2 * i - 2] + y[2 * i - 4]);
+    if (d2 > worst)
+      worst = d2;
+  }
+  printf ("abrupt parameter changes every 50 ms on a 1 kHz tone: max 2nd "
+      "difference %.4f (tone alone %.4f, at +12 dB %.4f)\n", worst,
+      amp * w * w, gmax * amp * w * w);
+  CHECK (worst < 1.5 * gmax * amp * w * w, "click: %g", worst);
+  master_dynamics_free (&d);
+  free (x);
+  free (y);
+}
+
 int
 main (void)
 {
@@ -385,5 +453,6 @@ main (void)
   test_lookahead ();
   test_nan_and_neutral ();
   test_link_ms_hpf_makeup ();
+  test_no_clicks ();
   return check_finish ();
 }
