@@ -14,6 +14,8 @@
 /* --- eq --- */
 #include "gstmastereq.h"
 /* --- comp --- */
+#include "gstmastercomp.h"
+#include "gstmastermbcomp.h"
 /* --- limiter --- */
 #include "gstmasterlimiter.h"
 /* --- loudnorm --- */
@@ -32,6 +34,8 @@ plugin_init (GstPlugin * plugin)
   /* --- eq --- */
   ok &= GST_ELEMENT_REGISTER (mastereq, plugin);
   /* --- comp --- */
+  ok &= GST_ELEMENT_REGISTER (mastercomp, plugin);
+  ok &= GST_ELEMENT_REGISTER (mastermbcomp, plugin);
   /* --- limiter --- */
   ok &= GST_ELEMENT_REGISTER (masterlimiter, plugin);
   /* --- loudnorm --- */
