@@ -15,6 +15,7 @@
 /* --- limiter --- */
 /* --- loudnorm --- */
 /* --- saturator --- */
+#include "gstmastersaturator.h"
 /* --- imager / fade --- */
 /* --- chain --- */
 
@@ -29,6 +30,7 @@ plugin_init (GstPlugin * plugin)
   /* --- limiter --- */
   /* --- loudnorm --- */
   /* --- saturator --- */
+  ok &= GST_ELEMENT_REGISTER (mastersaturator, plugin);
   /* --- imager / fade --- */
   /* --- chain --- */
 
