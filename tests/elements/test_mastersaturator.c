@@ -171,7 +171,7 @@ GST_START_TEST (test_latency)
       if (fabs (y[i]) > fabs (y[peak]))
         peak = i;
     g_print ("%ux: latency query %" GST_TIME_FORMAT " = %" G_GUINT64_FORMAT
-        " frames; held back after the n_first buffer: %" G_GSIZE_FORMAT
+        " frames; held back after the first buffer: %" G_GSIZE_FORMAT
         " frames; impulse in at 1234, out at %" G_GSIZE_FORMAT "\n", factors[oi],
         GST_TIME_ARGS (lat), gst_util_uint64_scale_round (lat, RATE, GST_SECOND),
         n - n_first, peak);
