@@ -20,25 +20,34 @@
 #define TAPE_BUMP_HZ 70.0
 #define TAPE_BUMP_DB 1.5
 #define TAPE_BUMP_Q 0.9
+/* Model switch: fade time and extra hold after the latency, frames/seconds. */
+#define SWITCH_FADE_S 0.010
+#define SWITCH_HOLD_EXTRA 64
+enum { SWITCH_IDLE, SWITCH_FADE_OUT, SWITCH_HOLD, SWITCH_FADE_IN };
 /* The wet input is clamped to this magnitude: keeps float filters finite. */
 #define WET_CLAMP 1e6
 
 typedef float v4f __attribute__ ((vector_size (16)));
 typedef int v4i __attribute__ ((vector_size (16)));
 
-/* ---- smoothed parameters: linear ramps that land exactly on the target ---- */
+/* ---- smoothed parameters ----
+ * A change moves from the current value to the target along a smoothstep
+ * (3t^2 - 2t^3) over `len` frames: no value step and no slope step at
+ * either end (a linear gain ramp leaves a slope step, a measurable kink
+ * on loud low tones), and it lands exactly on the target. */
 typedef struct {
   double cur;
   double target;
-  double step;
-  int remaining;
+  double start;
+  int len;
+  int remaining;                /* frames left; 0 = settled */
 } Ramp;
 
 static void
 ramp_jump (Ramp * r, double v)
 {
-  r->cur = r->target = v;
-  r->step = 0.0;
+  r->cur = r->target = r->start = v;
+  r->len = 0;
   r->remaining = 0;
 }
 
@@ -47,12 +56,13 @@ ramp_set (Ramp * r, double target, int len)
 {
   if (target == r->target)
     return;
-  r->target = target;
   if (len <= 0) {
     ramp_jump (r, target);
     return;
   }
-  r->step = (target - r->cur) / len;
+  r->target = target;
+  r->start = r->cur;
+  r->len = len;
   r->remaining = len;
 }
 
@@ -60,10 +70,12 @@ static inline double
 ramp_next (Ramp * r)
 {
   if (r->remaining > 0) {
-    if (--r->remaining == 0)
+    if (--r->remaining == 0) {
       r->cur = r->target;
-    else
-      r->cur += r->step;
+    } else {
+      double t = (double) (r->len - r->remaining) / r->len;
+      r->cur = r->start + (r->target - r->start) * t * t * (3.0 - 2.0 * t);
+    }
   }
   return r->cur;
 }
@@ -145,6 +157,14 @@ struct MasterSaturator {
   MasterSaturatorModel model;   /* active model */
 
   Ramp drive_db, bias, mix, out_db, comp_db;
+
+  /* model switch while running: the wet signal fades out, the model
+   * changes (at a block start), the wet stays muted while the old model's
+   * output and the switch transient pass the filters, then fades in */
+  Ramp wet;                     /* wet gain 0..1, output timeline */
+  int switch_phase;             /* SWITCH_* */
+  int switch_hold;              /* frames left to hold the wet muted */
+  MasterSaturatorModel pending_model;
 
   double dc_r, dc_norm;         /* DC blocker pole and gain normalisation */
   Biquad tape_pre, tape_de, tape_hf, tape_bump;   /* coefficient templates */
@@ -440,6 +460,10 @@ master_saturator_reset (MasterSaturator * s)
   ramp_jump (&s->out_db, s->p.output_gain_db);
   ramp_jump (&s->comp_db, comp_target (&s->p));
   s->model = s->p.model;
+  s->pending_model = s->p.model;
+  ramp_jump (&s->wet, 1.0);
+  s->switch_phase = SWITCH_IDLE;
+  s->switch_hold = 0;
   for (c = 0; c < s->channels; c++)
     channel_reset (s, &s->ch[c]);
   ring_fill (s);
@@ -453,17 +477,12 @@ master_saturator_set_params (MasterSaturator * s,
 
   sanitize_params (&q);
   s->p = q;
-  if (q.model != s->model) {
-    /* fresh model-specific state: tape filters and DC blocker start clean */
-    int c;
-    s->model = q.model;
-    for (c = 0; c < s->channels; c++) {
-      Channel *ch = &s->ch[c];
-      ch->dc_x1 = ch->dc_y1 = 0.0;
-      ch->pre = s->tape_pre;
-      ch->de = s->tape_de;
-      ch->hf = s->tape_hf;
-      ch->bump = s->tape_bump;
+  if (q.model != s->pending_model) {
+    s->pending_model = q.model;
+    if (s->switch_phase != SWITCH_FADE_OUT && s->switch_phase != SWITCH_HOLD) {
+      s->switch_phase = SWITCH_FADE_OUT;
+      ramp_set (&s->wet, 0.0, (int) lround (SWITCH_FADE_S * s->rate *
+              s->wet.cur));
     }
   }
   ramp_set (&s->drive_db, q.drive_db, s->smooth_len);
@@ -598,15 +617,42 @@ master_saturator_is_ramping (const MasterSaturator * s)
 {
   return s->drive_db.remaining > 0 || s->bias.remaining > 0
       || s->mix.remaining > 0 || s->out_db.remaining > 0
-      || s->comp_db.remaining > 0;
+      || s->comp_db.remaining > 0 || s->switch_phase != SWITCH_IDLE;
+}
+
+static void
+switch_model_now (MasterSaturator * s)
+{
+  int c;
+
+  s->model = s->pending_model;
+  /* fresh model-specific state: tape filters and DC blocker start clean */
+  for (c = 0; c < s->channels; c++) {
+    Channel *ch = &s->ch[c];
+    ch->dc_x1 = ch->dc_y1 = 0.0;
+    ch->pre = s->tape_pre;
+    ch->de = s->tape_de;
+    ch->hf = s->tape_hf;
+    ch->bump = s->tape_bump;
+  }
+  /* the tube values in the delay ring belong to the old model */
+  ring_fill (s);
+  s->switch_phase = SWITCH_HOLD;
+  s->switch_hold = s->latency + SWITCH_HOLD_EXTRA;
 }
 
 /* Fills the per-frame control arrays of one block (shared by channels). */
 static void
 controls_block (MasterSaturator * s, int n)
 {
-  const int tube = s->model == MASTER_SATURATOR_TUBE;
+  int tube;
   int i, exact = 1;
+
+  if ((s->switch_phase == SWITCH_FADE_OUT && s->wet.cur == 0.0
+          && s->wet.remaining == 0) || (s->switch_phase == SWITCH_HOLD
+          && s->model != s->pending_model))
+    switch_model_now (s);
+  tube = s->model == MASTER_SATURATOR_TUBE;
 
   double g = 1.0, tbc = 0.0, nbc = 1.0, compc = 1.0;
 
@@ -648,6 +694,13 @@ controls_block (MasterSaturator * s, int n)
       nb = t1;
       comp = t2;
     }
+    if (s->switch_phase == SWITCH_HOLD && --s->switch_hold <= 0) {
+      s->switch_phase = SWITCH_FADE_IN;
+      ramp_set (&s->wet, 1.0, (int) lround (SWITCH_FADE_S * s->rate));
+    }
+    comp *= ramp_next (&s->wet);
+    if (s->switch_phase == SWITCH_FADE_IN && s->wet.remaining == 0)
+      s->switch_phase = SWITCH_IDLE;
     s->tb_out[i] = tb;
     s->nb_out[i] = nb;
     s->comp_out[i] = comp;

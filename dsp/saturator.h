@@ -43,9 +43,12 @@
  * The wet path runs in float (its noise floor is ~-140 dB); the dry path and
  * the mix keep the input precision (double for the f64 entry point).
  *
- * Smoothing: drive, bias, output gain and auto-gain move linearly in dB
- * (bias and mix linearly) over 20 ms after a change; the model switches at
- * once (use mix to crossfade models without a click).
+ * Smoothing: drive, output gain and auto-gain move in dB, bias and mix
+ * linearly, along a smoothstep curve (no value or slope step) over 20 ms
+ * after a change. A model change while
+ * running fades the wet signal out (10 ms), switches, keeps the wet muted
+ * for latency + 64 frames while the switch passes the filters, and fades it
+ * back in (10 ms): no click; the dry share (1 - mix) stays throughout.
  *
  * Bad input: NaN/Inf samples are replaced by 0 before any state sees them
  * (the process functions return how many were replaced), and the wet input
@@ -72,7 +75,7 @@ typedef enum {
 #define MASTER_SATURATOR_BIAS_MAX 1.0
 /* Reference level of the auto-gain sine, dBFS peak. */
 #define MASTER_SATURATOR_AUTO_GAIN_REF_DB (-12.0)
-/* Linear ramp time of parameter changes, seconds. */
+/* Ramp time of parameter changes, seconds. */
 #define MASTER_SATURATOR_SMOOTH_S 0.020
 
 typedef struct {
@@ -96,8 +99,8 @@ MasterSaturator *master_saturator_new (int rate, int channels,
     int oversampling, const MasterSaturatorParams * p);
 void master_saturator_destroy (MasterSaturator ** s);
 
-/* New targets; changes ramp over MASTER_SATURATOR_SMOOTH_S (the model
- * switches at once). */
+/* New targets; changes ramp over MASTER_SATURATOR_SMOOTH_S (a model change
+ * dips the wet signal for about 25 ms, see above). */
 void master_saturator_set_params (MasterSaturator * s,
     const MasterSaturatorParams * p);
 /* Clears all signal state (filters, delay lines) and jumps every smoothed

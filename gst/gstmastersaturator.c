@@ -19,8 +19,12 @@
  * and pushes them at EOS, so every output sample carries the timestamp of
  * its input sample and the sample count is unchanged.
  *
- * Neutral: `mix`=0 with `output-gain`=0 gives the input back bit-exactly.
- * drive, bias, mix and output-gain are controllable and ramp over 20 ms.
+ * Neutral: `mix`=0 with `output-gain`=0 gives the input back bit-exactly
+ * (the saturated path keeps running, so raising `mix` later is seamless).
+ * drive, bias, mix and output-gain are controllable and move along a 20 ms
+ * smoothstep after every change (controller values are read every 5 ms of
+ * audio). Changing `model` while playing dips the saturated part for about
+ * 25 ms instead of clicking; `oversampling` changes in READY only.
  *
  * ## Example launch line
  * |[
@@ -490,7 +494,8 @@ gst_master_saturator_class_init (GstMasterSaturatorClass * klass)
 
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_enum ("model", "Model",
-          "Saturation model (switches at once; automate mix to crossfade)",
+          "Saturation model; a change while playing fades the saturated part out "
+          "and back in (about 25 ms dip of the wet signal, no click)",
           GST_TYPE_MASTER_SATURATOR_MODEL, MASTER_SATURATOR_SOFT_CLIP,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));

@@ -370,12 +370,59 @@ test_smoothing (void)
   }
 }
 
+/* Model changes while running: the wet fades out and back in around the
+ * switch, so no sample step appears (mix 1 and mix 0.5). */
+static void
+test_model_switch (void)
+{
+  static const double mixes[] = { 1.0, 0.5 };
+  int mi;
+  for (mi = 0; mi < 2; mi++) {
+    const int n = RATE * 2, seg = RATE / 2;
+    static const MasterSaturatorModel order[] = { MASTER_SATURATOR_SOFT_CLIP,
+      MASTER_SATURATOR_HARD_CLIP, MASTER_SATURATOR_TUBE, MASTER_SATURATOR_TAPE };
+    MasterSaturatorParams p;
+    MasterSaturator *s;
+    float *x = malloc (sizeof (float) * n);
+    double steady = 0, around = 0;
+    int i, k;
+
+    master_saturator_params_init (&p);
+    p.drive_db = 12.0;
+    p.mix = mixes[mi];
+    p.bias = 0.5;
+    s = master_saturator_new (RATE, 1, 4, &p);
+    for (i = 0; i < n; i++)
+      x[i] = (float) (0.3 * sin (2 * M_PI * 200.0 * i / RATE));
+    for (k = 0; k < 4; k++) {
+      p.model = order[k];
+      master_saturator_set_params (s, &p);
+      for (i = 0; i < seg; i += 256)
+        master_saturator_process_f32 (s, x + k * seg + i, x + k * seg + i, seg - i < 256 ? seg - i : 256);
+    }
+    for (i = 2; i < n; i++) {
+      double d2 = fabs (x[i] - 2.0 * x[i - 1] + x[i - 2]);
+      if (i < RATE / 10)
+        continue;               /* stream onset (latency, then the sine) */
+      if (i % seg < RATE / 10)
+        around = fmax (around, d2);
+      else
+        steady = fmax (steady, d2);
+    }
+    NOTE ("model switches soft->hard->tube->tape at mix %.1f: max 2nd difference around switches %.5f, steady %.5f",
+        mixes[mi], around, steady);
+    CHECK (around <= 1.2 * steady, "model switch click: %.5f vs %.5f", around, steady);
+    master_saturator_destroy (&s);
+    free (x);
+  }
+}
+
 /* Auto gain: integrated loudness of programme material stays about equal
  * as drive goes from 0 to +24 dB. */
 static void
 test_auto_gain (void)
 {
-  const int n = RATE * 10, C = 2;
+  const int n = RATE * 6, C = 2;
   float *x = malloc (sizeof (float) * n * C), *y = malloc (sizeof (float) * n * C);
   double lin = measure_integrated ((gen_programme (x, n, C, RATE, PROGRAMME_MUSIC, 7), x), n, C, RATE);
   int m;
@@ -453,6 +500,7 @@ main (void)
   test_null_and_latency ();
   test_nan ();
   test_smoothing ();
+  test_model_switch ();
   test_harmonics ();
   test_aliasing ();
   test_auto_gain ();
