@@ -17,7 +17,9 @@
  * 94 at 2x, 103 at 8x, 0 at 1x); the element reports that latency and keeps
  * its output time-aligned: it withholds the first `latency` output frames
  * and pushes them at EOS, so every output sample carries the timestamp of
- * its input sample and the sample count is unchanged.
+ * its input sample and the sample count is unchanged. A timestamp jump in
+ * the input (gap) is handled the same way: the run before it is drained,
+ * and the run after it starts fresh at its own time.
  *
  * Neutral: `mix`=0 with `output-gain`=0 gives the input back bit-exactly
  * (the saturated path keeps running, so raising `mix` later is seamless).
@@ -352,6 +354,8 @@ make_output (GstMasterSaturator * self, GstBuffer * data, gint n)
   return out;
 }
 
+static void drain (GstMasterSaturator * self);
+
 static GstFlowReturn
 gst_master_saturator_generate_output (GstBaseTransform * trans,
     GstBuffer ** outbuf)
@@ -376,6 +380,19 @@ gst_master_saturator_generate_output (GstBaseTransform * trans,
     return GST_FLOW_ERROR;
   }
   n = imap.size / self->bpf;
+  /* a timestamp jump (gap, non-flushing segment change): finish the old
+   * run (push its withheld tail) and start a new one at the new time */
+  if (self->in_frames > 0 && GST_BUFFER_PTS_IS_VALID (in)
+      && GST_CLOCK_TIME_IS_VALID (self->base_pts)) {
+    GstClockTime expect = self->base_pts + frames_to_time (self,
+        self->in_frames);
+    GstClockTimeDiff d = GST_CLOCK_DIFF (expect, GST_BUFFER_PTS (in));
+    if (ABS (d) > (GstClockTimeDiff) frames_to_time (self, 1)) {
+      GST_DEBUG_OBJECT (self, "timestamp jump of %" GST_STIME_FORMAT
+          ": draining and restarting", GST_STIME_ARGS (d));
+      drain (self);
+    }
+  }
   if (self->in_frames == 0)
     self->base_pts = GST_BUFFER_PTS (in);
   work = gst_buffer_new_allocate (NULL, (gsize) n * self->bpf, NULL);

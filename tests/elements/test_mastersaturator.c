@@ -358,6 +358,77 @@ GST_START_TEST (test_property_jump)
 }
 GST_END_TEST;
 
+/* A timestamp gap: the frames before it are drained with their own times,
+ * those after it keep theirs; nothing lost or added. */
+GST_START_TEST (test_gap)
+{
+  const gsize n = 4800;
+  float *x = make_sine (n, 2, 440.0, 0.5);
+  GstHarness *h = gst_harness_new ("mastersaturator");
+  gchar *caps = master_test_caps_string ("F32LE", RATE, 2);
+  GstBuffer *b;
+  gsize total = 0, before_gap = 0;
+  gboolean ok = TRUE;
+
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  gst_harness_push (h, master_test_buffer_f32 (x, n / 2, 2, RATE, 0));
+  gst_harness_push (h, master_test_buffer_f32 (x + n, n / 2, 2, RATE, n / 2));
+  /* jump: the next frames belong at 1 s */
+  gst_harness_push (h, master_test_buffer_f32 (x, n / 2, 2, RATE, RATE));
+  gst_harness_push (h, master_test_buffer_f32 (x + n, n / 2, 2, RATE, RATE + n / 2));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  while ((b = gst_harness_try_pull (h)) != NULL) {
+    gsize frames = gst_buffer_get_size (b) / 8;
+    guint64 pos = total < n ? total : RATE + (total - n);
+    GstClockTime want = gst_util_uint64_scale_int (pos, GST_SECOND, RATE);
+    if (GST_BUFFER_PTS (b) != want) {
+      g_print ("gap: buffer at frame %" G_GSIZE_FORMAT " has pts %" GST_TIME_FORMAT
+          ", want %" GST_TIME_FORMAT "\n", total, GST_TIME_ARGS (GST_BUFFER_PTS (b)),
+          GST_TIME_ARGS (want));
+      ok = FALSE;
+    }
+    if (total < n)
+      before_gap += frames;
+    total += frames;
+    gst_buffer_unref (b);
+  }
+  g_print ("gap: %" G_GSIZE_FORMAT " frames out (%" G_GSIZE_FORMAT " before the jump), "
+      "timestamps %s\n", total, before_gap, ok ? "match the input" : "WRONG");
+  fail_unless_equals_uint64 (total, 2 * n);
+  fail_unless_equals_uint64 (before_gap, n);
+  fail_unless (ok);
+  g_free (x);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* oversampling is structural: its latency follows a READY change. */
+GST_START_TEST (test_oversampling_change)
+{
+  static const guint in[] = { 1, 3, 8, 2 };
+  static const guint want_lat[] = { 0, 101, 103, 94 };
+  gint i;
+  for (i = 0; i < 4; i++) {
+    GstHarness *h = gst_harness_new ("mastersaturator");
+    gchar *caps = master_test_caps_string ("F64LE", RATE, 2);
+    guint os;
+    GstClockTime lat;
+    float x[64] = { 0 };
+    g_object_set (h->element, "oversampling", in[i], NULL);
+    g_object_get (h->element, "oversampling", &os, NULL);
+    gst_harness_set_src_caps_str (h, caps);
+    g_free (caps);
+    gst_harness_push (h, master_test_buffer_f64 (x, 32, 2, RATE, 0));
+    lat = gst_harness_query_latency (h);
+    g_print ("oversampling=%u -> %u, latency %" G_GUINT64_FORMAT " frames\n", in[i], os,
+        gst_util_uint64_scale_round (lat, RATE, GST_SECOND));
+    fail_unless_equals_uint64 (gst_util_uint64_scale_round (lat, RATE, GST_SECOND), want_lat[i]);
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+
 static Suite *
 mastersaturator_suite (void)
 {
@@ -371,6 +442,8 @@ mastersaturator_suite (void)
   tcase_add_test (tc, test_nan);
   tcase_add_test (tc, test_automation);
   tcase_add_test (tc, test_property_jump);
+  tcase_add_test (tc, test_gap);
+  tcase_add_test (tc, test_oversampling_change);
   return s;
 }
 
