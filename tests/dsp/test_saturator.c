@@ -4,6 +4,7 @@
 #include "saturator.h"
 #include "check.h"
 #include "measure.h"
+#include "spectrum.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -14,81 +15,19 @@
 /* analysis length: 9600 samples = 5 Hz bins, so 5 kHz, 9 kHz, 1 kHz and
  * all their harmonics and aliases sit exactly on bins */
 #define NA 9600
-#define BIN_HZ 5.0
-#define LOBE 4                  /* Blackman-Harris main lobe half width, bins */
 
 static const char *model_names[] = { "soft-clip", "tube", "tape", "hard-clip" };
 
-static double cos_tab[NA];
-
-/* Power spectrum of x[0..NA) with a 4-term Blackman-Harris window, by a
- * direct DFT at every bin 0..NA/2. */
-static void
-power_spectrum (const double *x, double *p)
-{
-  static double xw[NA];
-  int k, i;
-  for (i = 0; i < NA; i++) {
-    double t = 2.0 * M_PI * i / NA;
-    double w = 0.35875 - 0.48829 * cos (t) + 0.14128 * cos (2 * t) - 0.01168 * cos (3 * t);
-    xw[i] = x[i] * w;
-  }
-  for (k = 0; k <= NA / 2; k++) {
-    double re = 0, im = 0;
-    int idx = 0, qidx = NA / 4; /* sin(a) = cos(a - pi/2) */
-    for (i = 0; i < NA; i++) {
-      re += xw[i] * cos_tab[idx];
-      im += xw[i] * cos_tab[qidx >= NA ? qidx - NA : qidx];
-      idx += k;
-      if (idx >= NA)
-        idx -= NA;
-      qidx = idx + NA - NA / 4;
-      if (qidx >= NA)
-        qidx -= NA;
-    }
-    p[k] = re * re + im * im;
-  }
-}
-
-/* Aliased (non-harmonic) energy relative to the whole output, dB. */
 static double
 alias_db (const double *x, double f0)
 {
-  static double p[NA / 2 + 1];
-  static char harm[NA / 2 + 1];
-  double total = 0, alias = 0;
-  int k, h;
-
-  power_spectrum (x, p);
-  memset (harm, 0, sizeof (harm));
-  for (h = 0; h * f0 <= RATE / 2; h++) {
-    int c = (int) lround (h * f0 / BIN_HZ);
-    for (k = c - LOBE; k <= c + LOBE; k++)
-      if (k >= 0 && k <= NA / 2)
-        harm[k] = 1;
-  }
-  for (k = 0; k <= NA / 2; k++) {
-    total += p[k];
-    if (!harm[k])
-      alias += p[k];
-  }
-  return 10.0 * log10 (alias / total + 1e-300);
+  return spectrum_alias_db (x, NA, RATE, f0);
 }
 
-/* Amplitude of harmonic h of f0 relative to the fundamental, dB. */
 static double
 harmonic_db (const double *x, double f0, int h)
 {
-  static double p[NA / 2 + 1];
-  int c1 = (int) lround (f0 / BIN_HZ), ch = (int) lround (h * f0 / BIN_HZ);
-  double e1 = 0, eh = 0;
-  int k;
-  power_spectrum (x, p);
-  for (k = -LOBE; k <= LOBE; k++) {
-    e1 += p[c1 + k];
-    eh += p[ch + k];
-  }
-  return 10.0 * log10 (eh / e1 + 1e-300);
+  return spectrum_harmonic_db (x, NA, RATE, f0, h);
 }
 
 /* Drives a mono sine through a fresh saturator and keeps the last NA
@@ -492,10 +431,6 @@ bench (void)
 int
 main (void)
 {
-  int i;
-  for (i = 0; i < NA; i++)
-    cos_tab[i] = cos (2.0 * M_PI * i / NA);
-
   test_shaper_accuracy ();
   test_null_and_latency ();
   test_nan ();
