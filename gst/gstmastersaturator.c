@@ -28,6 +28,14 @@
  * audio). Changing `model` while playing dips the saturated part for about
  * 25 ms instead of clicking; `oversampling` changes in READY only.
  *
+ * Every #GstMasterSaturator:interval nanoseconds of audio (and once at EOS
+ * for the rest) the element posts an element message named
+ * `mastersaturator` with `timestamp`, `stream-time`, `running-time`,
+ * `duration` (GstClockTime, of the interval's input), `input-rms`,
+ * `output-rms`, `input-peak`, `output-peak` (dBFS over all channels; the
+ * output figures lag by the latency, at most ~2 ms) and `final` (TRUE for
+ * the EOS message).
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=in.wav ! wavparse ! audioconvert ! \
@@ -41,6 +49,7 @@
 
 #include "gstmastersaturator.h"
 
+#include <math.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_master_saturator_debug);
@@ -56,6 +65,7 @@ enum
   PROP_OUTPUT_GAIN,
   PROP_AUTO_GAIN,
   PROP_OVERSAMPLING,
+  PROP_INTERVAL,
 };
 
 #define DEFAULT_OVERSAMPLING 4
@@ -136,6 +146,9 @@ gst_master_saturator_set_property (GObject * object, guint prop_id,
     case PROP_OVERSAMPLING:
       self->oversampling = round_oversampling (g_value_get_uint (value));
       break;
+    case PROP_INTERVAL:
+      self->interval = g_value_get_uint64 (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -173,12 +186,71 @@ gst_master_saturator_get_property (GObject * object, guint prop_id,
     case PROP_OVERSAMPLING:
       g_value_set_uint (value, self->oversampling);
       break;
+    case PROP_INTERVAL:
+      g_value_set_uint64 (value, self->interval);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
 }
+
+static void
+restart_stats (GstMasterSaturator * self)
+{
+  self->stat_frames = 0;
+  self->stat_start = GST_CLOCK_TIME_NONE;
+  self->in_sumsq = self->out_sumsq = 0.0;
+  self->in_peak = self->out_peak = 0.0;
+  self->out_samples = 0;
+}
+
+static gdouble
+to_db (gdouble lin)
+{
+  return lin > 1e-15 ? 20.0 * log10 (lin) : -300.0;
+}
+
+/* The message of the interval that just ended; posted by the caller with
+ * no lock held. */
+static GstMessage *
+build_message (GstMasterSaturator * self, gboolean final)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstClockTime ts = self->stat_start;
+  gsize in_n = (gsize) self->stat_frames * self->channels;
+  GstStructure *st = gst_structure_new ("mastersaturator",
+      "timestamp", G_TYPE_UINT64, ts,
+      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time (&trans->segment,
+          GST_FORMAT_TIME, ts),
+      "running-time", G_TYPE_UINT64,
+      gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, ts),
+      "duration", G_TYPE_UINT64, gst_util_uint64_scale_int_round (self->stat_frames,
+          GST_SECOND, self->rate),
+      "input-rms", G_TYPE_DOUBLE, to_db (in_n ? sqrt (self->in_sumsq / in_n) : 0.0),
+      "output-rms", G_TYPE_DOUBLE, to_db (self->out_samples ?
+          sqrt (self->out_sumsq / self->out_samples) : 0.0),
+      "input-peak", G_TYPE_DOUBLE, to_db (self->in_peak),
+      "output-peak", G_TYPE_DOUBLE, to_db (self->out_peak),
+      "final", G_TYPE_BOOLEAN, final, NULL);
+  restart_stats (self);
+  return gst_message_new_element (GST_OBJECT (self), st);
+}
+
+#define ACCUMULATE(T, data, n, sumsq, peak)                                 \
+  G_STMT_START {                                                            \
+    const T *d_ = (const T *) (data);                                       \
+    gsize i_;                                                               \
+    for (i_ = 0; i_ < (n); i_++) {                                          \
+      double v_ = d_[i_];                                                   \
+      if (isfinite (v_)) {                                                  \
+        sumsq += v_ * v_;                                                   \
+        if (fabs (v_) > peak)                                               \
+          peak = fabs (v_);                                                 \
+      }                                                                     \
+    }                                                                       \
+  } G_STMT_END
 
 /* Forget stream position and signal state (start, flush, new caps). */
 static void
@@ -190,6 +262,7 @@ reset_stream (GstMasterSaturator * self)
   self->in_frames = 0;
   self->out_frames = 0;
   self->base_pts = GST_CLOCK_TIME_NONE;
+  restart_stats (self);
 }
 
 static gboolean
@@ -272,6 +345,9 @@ sync_params (GstMasterSaturator * self, GstClockTime pts)
   dirty = self->props_dirty;
   p = self->props;
   self->props_dirty = FALSE;
+  self->interval_frames = self->interval ?
+      MAX (1, gst_util_uint64_scale_round (self->interval, self->rate,
+          GST_SECOND)) : 0;
   GST_OBJECT_UNLOCK (self);
   if (dirty)
     master_saturator_set_params (self->sat, &p);
@@ -285,7 +361,7 @@ frames_to_time (GstMasterSaturator * self, guint64 frames)
 
 static void
 process (GstMasterSaturator * self, gpointer dst, gconstpointer src, gint n,
-    GstClockTime pts)
+    GstClockTime pts, gboolean count_input)
 {
   /* sub-blocks of ~5 ms so controller automation is followed closely */
   const gint chunk = MAX (64, self->rate / 200);
@@ -298,6 +374,9 @@ process (GstMasterSaturator * self, gpointer dst, gconstpointer src, gint n,
       sync_params (self, pts + frames_to_time (self, done));
     else
       sync_params (self, GST_CLOCK_TIME_NONE);
+    /* end chunks on message interval boundaries */
+    if (count_input && self->interval_frames > self->stat_frames)
+      k = (gint) MIN ((guint64) k, self->interval_frames - self->stat_frames);
     if (self->is_f64)
       bad += master_saturator_process_f64 (self->sat,
           (double *) ((guint8 *) dst + off),
@@ -306,6 +385,33 @@ process (GstMasterSaturator * self, gpointer dst, gconstpointer src, gint n,
       bad += master_saturator_process_f32 (self->sat,
           (float *) ((guint8 *) dst + off),
           (const float *) ((const guint8 *) src + off), k);
+
+    /* levels for the messages: input as it arrives, output as computed
+     * (it lags the input by the latency, at most ~2 ms) */
+    if (count_input) {
+      gsize ns = (gsize) k * self->channels;
+      if (self->stat_frames == 0)
+        self->stat_start = GST_CLOCK_TIME_IS_VALID (self->base_pts) ?
+            self->base_pts + frames_to_time (self, self->in_frames + done) :
+            GST_CLOCK_TIME_NONE;
+      if (self->is_f64) {
+        ACCUMULATE (double, (const guint8 *) src + off, ns, self->in_sumsq,
+            self->in_peak);
+        ACCUMULATE (double, (guint8 *) dst + off, ns, self->out_sumsq,
+            self->out_peak);
+      } else {
+        ACCUMULATE (float, (const guint8 *) src + off, ns, self->in_sumsq,
+            self->in_peak);
+        ACCUMULATE (float, (guint8 *) dst + off, ns, self->out_sumsq,
+            self->out_peak);
+      }
+      self->out_samples += ns;
+      self->stat_frames += k;
+      if (self->interval_frames > 0
+          && self->stat_frames >= self->interval_frames)
+        gst_element_post_message (GST_ELEMENT (self),
+            build_message (self, FALSE));
+    }
     done += k;
   }
   if (bad > 0 && !self->warned_bad) {
@@ -398,7 +504,7 @@ gst_master_saturator_generate_output (GstBaseTransform * trans,
   work = gst_buffer_new_allocate (NULL, (gsize) n * self->bpf, NULL);
   gst_buffer_copy_into (work, in, GST_BUFFER_COPY_FLAGS, 0, 0);
   gst_buffer_map (work, &wmap, GST_MAP_WRITE);
-  process (self, wmap.data, imap.data, n, GST_BUFFER_PTS (in));
+  process (self, wmap.data, imap.data, n, GST_BUFFER_PTS (in), TRUE);
   gst_buffer_unmap (work, &wmap);
   gst_buffer_unmap (in, &imap);
   gst_buffer_unref (in);
@@ -421,7 +527,7 @@ drain (GstMasterSaturator * self)
     return;
   work = gst_buffer_new_allocate (NULL, (gsize) n * self->bpf, NULL);
   gst_buffer_map (work, &wmap, GST_MAP_WRITE);
-  process (self, wmap.data, self->zeros, n, GST_CLOCK_TIME_NONE);
+  process (self, wmap.data, self->zeros, n, GST_CLOCK_TIME_NONE, FALSE);
   gst_buffer_unmap (work, &wmap);
   out = make_output (self, work, n);
   if (out) {
@@ -447,6 +553,9 @@ gst_master_saturator_sink_event (GstBaseTransform * trans, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
       drain (self);
+      if (self->stat_frames > 0)
+        gst_element_post_message (GST_ELEMENT (self),
+            build_message (self, TRUE));
       break;
     case GST_EVENT_FLUSH_STOP:
       reset_stream (self);
@@ -548,6 +657,13 @@ gst_master_saturator_class_init (GstMasterSaturatorClass * klass)
           1, 8, DEFAULT_OVERSAMPLING,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+
+  g_object_class_install_property (gobject_class, PROP_INTERVAL,
+      g_param_spec_uint64 ("interval", "Interval",
+          "Audio time between mastersaturator level messages, in "
+          "nanoseconds (0 = only the final message at EOS)", 0, G_MAXUINT64,
+          0, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
 
   gst_element_class_set_static_metadata (element_class,
       "Mastering saturator", "Filter/Effect/Audio",

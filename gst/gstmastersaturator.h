@@ -24,6 +24,7 @@ struct _GstMasterSaturator
   /* properties, under the object lock */
   MasterSaturatorParams props;
   guint oversampling;           /* 1, 2, 4 or 8; used at the next setup */
+  guint64 interval;             /* ns between messages, 0 = EOS only */
   gboolean props_dirty;
 
   /* streaming state (streaming thread only) */
@@ -37,6 +38,13 @@ struct _GstMasterSaturator
   GstClockTime base_pts;        /* PTS of the first input frame after reset */
   gboolean warned_bad;          /* NaN/Inf warning posted for this stream */
   gpointer zeros;               /* drain input, latency frames */
+
+  /* level statistics of the current message interval */
+  guint64 stat_frames;          /* input frames in the interval */
+  guint64 interval_frames;      /* interval length, frames (0 = EOS only) */
+  GstClockTime stat_start;      /* input time of the interval's first frame */
+  gdouble in_sumsq, out_sumsq, in_peak, out_peak;
+  gsize out_samples;            /* output samples counted in out_sumsq */
 };
 
 GST_ELEMENT_REGISTER_DECLARE (mastersaturator);

@@ -403,6 +403,65 @@ GST_START_TEST (test_gap)
 }
 GST_END_TEST;
 
+/* interval = 100 ms: one message per 100 ms of input with its times and
+ * levels; with a remainder, a final one at EOS. */
+GST_START_TEST (test_messages)
+{
+  const gsize n = RATE + RATE / 20;     /* 1.05 s */
+  float *x = make_sine (n, 2, 1000.0, 0.5);
+  GstHarness *h = gst_harness_new ("mastersaturator");
+  GstBus *bus = gst_bus_new ();
+  Collected c;
+  GstMessage *msg;
+  gint count = 0, finals = 0;
+  gboolean times_ok = TRUE;
+  static const gint sizes[] = { 1000 };
+
+  gst_element_set_bus (h->element, bus);
+  g_object_set (h->element, "interval", (guint64) (GST_SECOND / 10), "drive", 12.0,
+      "auto-gain", FALSE, NULL);
+  run_harness (h, "F32LE", 2, x, n, sizes, 1, &c);
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT)) != NULL) {
+    const GstStructure *st = gst_message_get_structure (msg);
+    if (gst_structure_has_name (st, "mastersaturator")) {
+      guint64 ts = 0, rt = 0, dur = 0;
+      gdouble in_rms = 0, out_peak = 0;
+      gboolean final = FALSE;
+      fail_unless (gst_structure_get (st, "timestamp", G_TYPE_UINT64, &ts,
+              "running-time", G_TYPE_UINT64, &rt, "duration", G_TYPE_UINT64, &dur,
+              "input-rms", G_TYPE_DOUBLE, &in_rms, "output-peak", G_TYPE_DOUBLE, &out_peak,
+              "final", G_TYPE_BOOLEAN, &final, NULL));
+      if (ts != (guint64) count * GST_SECOND / 10 || rt != ts)
+        times_ok = FALSE;
+      if (count == 3)
+        g_print ("message 3: timestamp %" GST_TIME_FORMAT ", duration %" GST_TIME_FORMAT
+            ", input-rms %.2f dBFS, output-peak %.2f dBFS\n", GST_TIME_ARGS (ts),
+            GST_TIME_ARGS (dur), in_rms, out_peak);
+      if (count == 3) {
+        fail_unless (fabs (in_rms - 20 * log10 (0.5 / sqrt (2))) < 0.05);
+        fail_unless (fabs (out_peak - 20 * log10 (tanh (2.0))) < 0.1);
+      }
+      if (final) {
+        finals++;
+        fail_unless_equals_uint64 (dur, GST_SECOND / 20);
+      }
+      count++;
+    }
+    gst_message_unref (msg);
+  }
+  g_print ("interval 100 ms over 1.05 s: %d messages (%d final), timestamps %s\n", count,
+      finals, times_ok ? "ok" : "WRONG");
+  fail_unless_equals_int (count, 11);
+  fail_unless_equals_int (finals, 1);
+  fail_unless (times_ok);
+  g_free (c.data);
+  g_free (x);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* oversampling is structural: its latency follows a READY change. */
 GST_START_TEST (test_oversampling_change)
 {
@@ -443,6 +502,7 @@ mastersaturator_suite (void)
   tcase_add_test (tc, test_automation);
   tcase_add_test (tc, test_property_jump);
   tcase_add_test (tc, test_gap);
+  tcase_add_test (tc, test_messages);
   tcase_add_test (tc, test_oversampling_change);
   return s;
 }
