@@ -21,6 +21,7 @@
 /* --- loudnorm --- */
 #include "gstmasterloudnorm.h"
 /* --- saturator --- */
+#include "gstmastersaturator.h"
 /* --- imager / fade --- */
 /* --- chain --- */
 
@@ -41,6 +42,7 @@ plugin_init (GstPlugin * plugin)
   /* --- loudnorm --- */
   ok &= GST_ELEMENT_REGISTER (masterloudnorm, plugin);
   /* --- saturator --- */
+  ok &= GST_ELEMENT_REGISTER (mastersaturator, plugin);
   /* --- imager / fade --- */
   /* --- chain --- */
 
