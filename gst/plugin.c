@@ -16,6 +16,8 @@
 /* --- loudnorm --- */
 /* --- saturator --- */
 /* --- imager / fade --- */
+#include "gstmasterimager.h"
+#include "gstmasterfade.h"
 /* --- chain --- */
 
 static gboolean
@@ -30,6 +32,8 @@ plugin_init (GstPlugin * plugin)
   /* --- loudnorm --- */
   /* --- saturator --- */
   /* --- imager / fade --- */
+  ok &= GST_ELEMENT_REGISTER (masterimager, plugin);
+  ok &= GST_ELEMENT_REGISTER (masterfade, plugin);
   /* --- chain --- */
 
   return ok;
