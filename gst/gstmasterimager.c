@@ -332,6 +332,7 @@ gst_master_imager_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   master_imager_set_params (self->dsp, &p);
   master_imager_reset (self->dsp);
   reset_interval (self);
+  self->fresh = TRUE;
   return TRUE;
 }
 
@@ -400,8 +401,14 @@ gst_master_imager_before_transform (GstBaseTransform * trans,
   interval = self->interval;
   GST_OBJECT_UNLOCK (self);
 
-  if (changed)
+  if (changed) {
     master_imager_set_params (self->dsp, &p);
+    /* before the first buffer (after caps or a flush) there is nothing to
+     * ramp from: start on the new values */
+    if (self->fresh)
+      master_imager_reset (self->dsp);
+  }
+  self->fresh = FALSE;
   self->interval_frames = interval ?
       MAX (1, gst_util_uint64_scale_round (interval, self->rate, GST_SECOND))
       : 0;
@@ -465,6 +472,7 @@ gst_master_imager_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstMapInfo map;
   GstClockTime ts;
   gsize n, off = 0;
+  guint64 first;
   size_t bad = 0;
   GSList *msgs = NULL;
   guint8 *data;
@@ -480,6 +488,10 @@ gst_master_imager_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   ts = GST_BUFFER_PTS (buf);
   if (!GST_CLOCK_TIME_IS_VALID (ts))
     ts = self->next_ts;
+  /* interval times from frame counts, so they do not inherit the rounding
+   * of buffer timestamps */
+  first = GST_CLOCK_TIME_IS_VALID (ts) ?
+      gst_util_uint64_scale_round (ts, self->rate, GST_SECOND) : 0;
 
   while (off < n) {
     gsize chunk = n - off;
@@ -489,8 +501,8 @@ gst_master_imager_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       chunk = MIN (chunk, self->interval_frames - self->frames_in_interval);
     }
     if (self->frames_in_interval == 0 && GST_CLOCK_TIME_IS_VALID (ts))
-      self->interval_start = ts +
-          gst_util_uint64_scale_int (off, GST_SECOND, self->rate);
+      self->interval_start = gst_util_uint64_scale_int (first + off,
+          GST_SECOND, self->rate);
     if (passthrough)
       self->analyse (self->dsp, data + off * self->bpf, chunk);
     else
@@ -526,6 +538,7 @@ gst_master_imager_sink_event (GstBaseTransform * trans, GstEvent * event)
       if (self->dsp)
         master_imager_reset (self->dsp);
       reset_interval (self);
+      self->fresh = TRUE;
       break;
     case GST_EVENT_STREAM_START:
       self->warned_nonfinite = FALSE;

@@ -39,6 +39,8 @@ struct _GstMasterImager
   GstClockTime interval_start;  /* time of the interval's first frame */
   GstClockTime next_ts;         /* expected time of the next frame */
   gboolean warned_nonfinite;    /* one warning per stream */
+  gboolean fresh;               /* no buffer since setup/flush: parameter
+                                 * changes apply at once, without a ramp */
 };
 
 GST_ELEMENT_REGISTER_DECLARE (masterimager);
