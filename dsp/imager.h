@@ -42,6 +42,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -66,7 +67,7 @@ typedef struct {
 
 #define MASTER_IMAGER_WIDTH_MAX 2.0
 #define MASTER_IMAGER_BASS_MONO_MIN_HZ 10.0
-#define MASTER_IMAGER_LEVEL_FLOOR_DB -200.0
+#define MASTER_IMAGER_LEVEL_FLOOR_DB (-INFINITY)
 
 /* neutral parameters: width 1, everything else 0 */
 void master_imager_params_init (MasterImagerParams * p);
@@ -109,7 +110,7 @@ void master_imager_take_stats (MasterImager * im, MasterImagerStats * out);
 
 /* Derived values. Correlation = sum(LR) / sqrt(sum(LL) sum(RR)), 0 when
  * either channel is silent. Levels are RMS in dBFS, floored at
- * MASTER_IMAGER_LEVEL_FLOOR_DB. */
+ * MASTER_IMAGER_LEVEL_FLOOR_DB (-infinity: digital silence, as mastermeter). */
 double master_imager_stats_correlation (const MasterImagerStats * s);
 double master_imager_stats_mid_db (const MasterImagerStats * s);
 double master_imager_stats_side_db (const MasterImagerStats * s);
