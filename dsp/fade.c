@@ -7,6 +7,7 @@
 
 #include "master-orc.h"
 #include "kernels-ref.h"
+#include "nonfinite.h"
 
 #define BLOCK 256
 
@@ -260,34 +261,6 @@ block_is_zero (const MasterFade * f, int64_t pos, size_t n)
   return 0;
 }
 
-#define DEFINE_SANITIZE(fmt, T) \
-static int \
-block_finite_##fmt (const T * x, size_t n) \
-{ \
-  T acc = 0; \
-  size_t i; \
-  for (i = 0; i < n; i++) \
-    acc += x[i] - x[i]; \
-  return acc == 0; \
-} \
-\
-static size_t \
-sanitize_##fmt (T * dst, const T * src, size_t n) \
-{ \
-  size_t i, bad = 0; \
-  for (i = 0; i < n; i++) { \
-    T v = src[i]; \
-    if (!isfinite (v)) { \
-      v = 0; \
-      bad++; \
-    } \
-    dst[i] = v; \
-  } \
-  return bad; \
-}
-
-DEFINE_SANITIZE (f32, float)
-DEFINE_SANITIZE (f64, double)
 
 static void
 apply_f32 (MasterFade * f, float *dst, const float *src, size_t n,
@@ -332,8 +305,8 @@ master_fade_process_##fmt (MasterFade * f, T * dst, const T * src, \
   while (n_frames > 0) { \
     size_t b = n_frames < BLOCK ? n_frames : BLOCK; \
     const T *in = src; \
-    if (!block_finite_##fmt (src, b * ch)) { \
-      bad += sanitize_##fmt (dst, src, b * ch); \
+    if (master_nonfinite_any_##fmt (src, b * ch)) { \
+      bad += master_nonfinite_zero_##fmt (dst, src, b * ch); \
       in = dst; \
     } \
     if (master_fade_is_unity (f, pos, b)) { \

@@ -7,6 +7,7 @@
 
 #include "master-orc.h"
 #include "kernels-ref.h"
+#include "nonfinite.h"
 
 /* frames per inner block: scratch buffers live in the struct (no allocation
  * in process) */
@@ -399,20 +400,30 @@ master_imager_stats_side_db (const MasterImagerStats * s)
 }
 
 #define DEFINE_STATS(fmt, T) \
+/* four independent accumulator lanes: no serial chain of additions, and \
+ * the compiler can vectorise the lanes */ \
 static void \
 stats_add_##fmt (MasterImagerStats * st, const T * x, size_t n) \
 { \
-  double ll = 0.0, rr = 0.0, lr = 0.0; \
-  size_t i; \
-  for (i = 0; i < n; i++) { \
-    double l = x[2 * i], r = x[2 * i + 1]; \
-    ll += l * l; \
-    rr += r * r; \
-    lr += l * r; \
+  double ll[4] = { 0 }, rr[4] = { 0 }, lr[4] = { 0 }; \
+  size_t i, k; \
+  for (i = 0; i + 4 <= n; i += 4) { \
+    for (k = 0; k < 4; k++) { \
+      double l = x[2 * (i + k)], r = x[2 * (i + k) + 1]; \
+      ll[k] += l * l; \
+      rr[k] += r * r; \
+      lr[k] += l * r; \
+    } \
   } \
-  st->sum_ll += ll; \
-  st->sum_rr += rr; \
-  st->sum_lr += lr; \
+  for (; i < n; i++) { \
+    double l = x[2 * i], r = x[2 * i + 1]; \
+    ll[0] += l * l; \
+    rr[0] += r * r; \
+    lr[0] += l * r; \
+  } \
+  st->sum_ll += (ll[0] + ll[1]) + (ll[2] + ll[3]); \
+  st->sum_rr += (rr[0] + rr[1]) + (rr[2] + rr[3]); \
+  st->sum_lr += (lr[0] + lr[1]) + (lr[2] + lr[3]); \
   st->n_frames += n; \
 } \
 \
@@ -511,36 +522,6 @@ fill_pair_##fmt (T * g, Ramp * a, Ramp * b, size_t n) \
 DEFINE_FILL (f32, float)
 DEFINE_FILL (f64, double)
 
-/* Non-finite detection: x - x is 0 for finite x and NaN otherwise; the sum
- * over a block is then NaN iff any sample is non-finite. */
-#define DEFINE_SANITIZE(fmt, T) \
-static int \
-block_finite_##fmt (const T * x, size_t n) \
-{ \
-  T acc = 0; \
-  size_t i; \
-  for (i = 0; i < n; i++) \
-    acc += x[i] - x[i]; \
-  return acc == 0; \
-} \
-\
-static size_t \
-sanitize_##fmt (T * dst, const T * src, size_t n) \
-{ \
-  size_t i, bad = 0; \
-  for (i = 0; i < n; i++) { \
-    T v = src[i]; \
-    if (!isfinite (v)) { \
-      v = 0; \
-      bad++; \
-    } \
-    dst[i] = v; \
-  } \
-  return bad; \
-}
-
-DEFINE_SANITIZE (f32, float)
-DEFINE_SANITIZE (f64, double)
 
 /* Scratch use (no in-place calls: the ORC prototypes are restrict):
  * ta <- encode(in); bass mono on ta; tb <- gains(ta); decode into the free
@@ -554,8 +535,8 @@ master_imager_process_##fmt (MasterImager * im, T * dst, const T * src, \
   while (n_frames > 0) { \
     size_t b = n_frames < BLOCK ? n_frames : BLOCK; \
     const T *in = src; \
-    if (!block_finite_##fmt (src, 2 * b)) { \
-      bad += sanitize_##fmt (dst, src, 2 * b); \
+    if (master_nonfinite_any_##fmt (src, 2 * b)) { \
+      bad += master_nonfinite_zero_##fmt (dst, src, 2 * b); \
       in = dst; \
       bm_clear_state (im); \
     } \

@@ -65,6 +65,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "nonfinite.h"
+
 GST_DEBUG_CATEGORY_STATIC (gst_master_imager_debug);
 #define GST_CAT_DEFAULT gst_master_imager_debug
 
@@ -353,26 +355,6 @@ gst_master_imager_stop (GstBaseTransform * trans)
   return TRUE;
 }
 
-/* any NaN/Inf among n_samples? (x - x is NaN for non-finite x) */
-static gboolean
-data_is_finite (gconstpointer data, gsize n_samples, gboolean f64)
-{
-  gsize i;
-  if (f64) {
-    const double *d = data;
-    double acc = 0.0;
-    for (i = 0; i < n_samples; i++)
-      acc += d[i] - d[i];
-    return acc == 0.0;
-  } else {
-    const float *f = data;
-    float acc = 0.0f;
-    for (i = 0; i < n_samples; i++)
-      acc += f[i] - f[i];
-    return acc == 0.0f;
-  }
-}
-
 static void
 gst_master_imager_before_transform (GstBaseTransform * trans,
     GstBuffer * buffer)
@@ -420,7 +402,9 @@ gst_master_imager_before_transform (GstBaseTransform * trans,
     GstMapInfo map;
     if (gst_buffer_map (buffer, &map, GST_MAP_READ)) {
       gsize bps = self->bpf / 2;
-      passthrough = data_is_finite (map.data, map.size / bps, bps == 8);
+      passthrough = bps == 8 ?
+          !master_nonfinite_any_f64 ((const double *) map.data, map.size / 8) :
+          !master_nonfinite_any_f32 ((const float *) map.data, map.size / 4);
       gst_buffer_unmap (buffer, &map);
     }
   }
