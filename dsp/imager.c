@@ -15,6 +15,8 @@
 /* the bass-mono frequency glides in sub-blocks of this many frames, with the
  * filter coefficients recomputed at each one */
 #define GLIDE_FRAMES 32
+/* frames per float partial sum of the statistics */
+#define STATS_CHUNK 256
 
 /* A linear ramp: `cur` moves by `step` per frame for `left` frames, then is
  * set exactly to `target`. */
@@ -400,31 +402,36 @@ master_imager_stats_side_db (const MasterImagerStats * s)
 }
 
 #define DEFINE_STATS(fmt, T) \
-/* four independent accumulator lanes: no serial chain of additions, and \
- * the compiler can vectorise the lanes */ \
+/* Sums in float over at most STATS_CHUNK frames in four independent lanes \
+ * (no serial add chain; vectorised), added to the double totals per chunk: \
+ * relative error ~1e-5, far below what dB and correlation figures show. */ \
 static void \
 stats_add_##fmt (MasterImagerStats * st, const T * x, size_t n) \
 { \
-  double ll[4] = { 0 }, rr[4] = { 0 }, lr[4] = { 0 }; \
-  size_t i, k; \
-  for (i = 0; i + 4 <= n; i += 4) { \
-    for (k = 0; k < 4; k++) { \
-      double l = x[2 * (i + k)], r = x[2 * (i + k) + 1]; \
-      ll[k] += l * l; \
-      rr[k] += r * r; \
-      lr[k] += l * r; \
-    } \
-  } \
-  for (; i < n; i++) { \
-    double l = x[2 * i], r = x[2 * i + 1]; \
-    ll[0] += l * l; \
-    rr[0] += r * r; \
-    lr[0] += l * r; \
-  } \
-  st->sum_ll += (ll[0] + ll[1]) + (ll[2] + ll[3]); \
-  st->sum_rr += (rr[0] + rr[1]) + (rr[2] + rr[3]); \
-  st->sum_lr += (lr[0] + lr[1]) + (lr[2] + lr[3]); \
+  size_t i = 0; \
   st->n_frames += n; \
+  while (i < n) { \
+    size_t end = n - i > STATS_CHUNK ? i + STATS_CHUNK : n; \
+    float ll[4] = { 0 }, rr[4] = { 0 }, lr[4] = { 0 }; \
+    size_t k; \
+    for (; i + 4 <= end; i += 4) { \
+      for (k = 0; k < 4; k++) { \
+        float l = (float) x[2 * (i + k)], r = (float) x[2 * (i + k) + 1]; \
+        ll[k] += l * l; \
+        rr[k] += r * r; \
+        lr[k] += l * r; \
+      } \
+    } \
+    for (; i < end; i++) { \
+      float l = (float) x[2 * i], r = (float) x[2 * i + 1]; \
+      ll[0] += l * l; \
+      rr[0] += r * r; \
+      lr[0] += l * r; \
+    } \
+    st->sum_ll += (double) (ll[0] + ll[1]) + (double) (ll[2] + ll[3]); \
+    st->sum_rr += (double) (rr[0] + rr[1]) + (double) (rr[2] + rr[3]); \
+    st->sum_lr += (double) (lr[0] + lr[1]) + (double) (lr[2] + lr[3]); \
+  } \
 } \
 \
 void \
@@ -432,6 +439,10 @@ master_imager_analyse_##fmt (MasterImager * im, const T * src, size_t n) \
 { \
   double ll = 0.0, rr = 0.0, lr = 0.0; \
   size_t i; \
+  if (!master_nonfinite_any_##fmt (src, 2 * n)) { \
+    stats_add_##fmt (&im->stats, src, n); \
+    return; \
+  } \
   for (i = 0; i < n; i++) { \
     double l = src[2 * i], r = src[2 * i + 1]; \
     if (!isfinite (l) || !isfinite (r)) \

@@ -1,7 +1,7 @@
 /* masterfade: sample-accurate fades on files (segment duration, upstream
  * duration query), curves within 1e-6 of their formulas, seeks/segments,
  * live action signals with and without EOS, passthrough outside fades, NaN
- * input, controller automation without clicks; F32/F64, 1/2/6 channels,
+ * input, controller automation without clicks; F32/F64, 1/2/6/8 channels,
  * sample counts and timestamps. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -136,7 +136,7 @@ GST_START_TEST (test_file_fades)
 {
   const gsize n = RATE;         /* 1 s stream */
   const double fin = 0.1, fout = 0.25;
-  const gint chans[] = { 1, 2, 6 };
+  const gint chans[] = { 1, 2, 6, 8 };
   for (guint ci = 0; ci < G_N_ELEMENTS (chans); ci++) {
     gint ch = chans[ci];
     float *in = ones (n, ch);
