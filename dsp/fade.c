@@ -20,6 +20,8 @@ struct MasterFade {
   double declick_offset;        /* gain offset at declick_pos, 0 = none */
   double declick_len;           /* frames */
   /* scratch: per-frame gains and per-sample (expanded) gains */
+  double g[BLOCK];               /* per-frame gain */
+  double x[BLOCK];               /* per-frame fade position */
   float gf[BLOCK];
   float gfx[BLOCK * MASTER_FADE_MAX_CHANNELS];
   double gd[BLOCK * MASTER_FADE_MAX_CHANNELS];
@@ -262,14 +264,91 @@ block_is_zero (const MasterFade * f, int64_t pos, size_t n)
 }
 
 
+/* C(x) over an array, in place; the curve switch is outside the loops */
+static void
+curve_apply (MasterFadeCurve curve, double *x, size_t n)
+{
+  size_t i;
+  for (i = 0; i < n; i++)
+    x[i] = x[i] > 0.0 ? (x[i] < 1.0 ? x[i] : 1.0) : 0.0;
+  switch (curve) {
+    case MASTER_FADE_CURVE_LOGARITHMIC:
+      for (i = 0; i < n; i++)
+        if (x[i] > 0.0 && x[i] < 1.0)
+          x[i] = clamp01 (log10 (1.0 + 999.0 * x[i]) / 3.0);
+      break;
+    case MASTER_FADE_CURVE_EXPONENTIAL:
+      for (i = 0; i < n; i++)
+        if (x[i] > 0.0 && x[i] < 1.0)
+          x[i] = clamp01 ((pow (10.0, 3.0 * x[i]) - 1.0) / 999.0);
+      break;
+    case MASTER_FADE_CURVE_S_CURVE:
+      for (i = 0; i < n; i++)
+        if (x[i] > 0.0 && x[i] < 1.0)
+          x[i] = clamp01 ((1.0 - cos (M_PI * x[i])) / 2.0);
+      break;
+    case MASTER_FADE_CURVE_EQUAL_POWER:
+      for (i = 0; i < n; i++)
+        if (x[i] > 0.0 && x[i] < 1.0)
+          x[i] = clamp01 (sin (M_PI_2 * x[i]));
+      break;
+    case MASTER_FADE_CURVE_LINEAR:
+    default:
+      break;
+  }
+}
+
+/* f->g[0..n) = gain of frames pos..pos+n (schedule and declick): the same
+ * values as master_fade_gain (), computed a block at a time */
+static void
+gains_block (MasterFade * f, int64_t pos, size_t n)
+{
+  const MasterFadeSchedule *s = &f->sched;
+  double *g = f->g, *x = f->x;
+  size_t i;
+  for (i = 0; i < n; i++)
+    g[i] = 1.0;
+  if (s->has_in) {
+    for (i = 0; i < n; i++) {
+      double pd = (double) (pos + (int64_t) i);
+      x[i] = pd < s->in_start ? 0.0 : pd >= s->in_start + s->in_len ? 1.0 :
+          (pd - s->in_start) / s->in_len;
+    }
+    curve_apply (s->curve, x, n);
+    for (i = 0; i < n; i++)
+      g[i] = x[i];
+  }
+  if (s->has_out) {
+    for (i = 0; i < n; i++) {
+      double pd = (double) (pos + (int64_t) i);
+      x[i] = pd >= s->out_end ? 0.0 : pd <= s->out_end - s->out_len ? 1.0 :
+          (s->out_end - pd) / s->out_len;
+    }
+    curve_apply (s->curve, x, n);
+    for (i = 0; i < n; i++)
+      g[i] *= x[i];
+  }
+  if (f->declick_offset != 0.0) {
+    for (i = 0; i < n; i++) {
+      int64_t p = pos + (int64_t) i;
+      if (p >= f->declick_pos) {
+        double k = (double) (p - f->declick_pos);
+        if (k < f->declick_len)
+          g[i] = clamp01 (g[i] + f->declick_offset * (1.0 - k / f->declick_len));
+      }
+    }
+  }
+}
+
 static void
 apply_f32 (MasterFade * f, float *dst, const float *src, size_t n,
     int64_t pos)
 {
   size_t i;
   int c, ch = f->channels;
+  gains_block (f, pos, n);
   for (i = 0; i < n; i++)
-    f->gf[i] = (float) master_fade_gain (f, pos + (int64_t) i);
+    f->gf[i] = (float) f->g[i];
   if (ch == 1) {
     master_orc_gain_curve_f32 (dst, src, f->gf, (int) n);
   } else if (ch == 2) {
@@ -288,11 +367,10 @@ apply_f64 (MasterFade * f, double *dst, const double *src, size_t n,
 {
   size_t i;
   int c, ch = f->channels;
-  for (i = 0; i < n; i++) {
-    double g = master_fade_gain (f, pos + (int64_t) i);
+  gains_block (f, pos, n);
+  for (i = 0; i < n; i++)
     for (c = 0; c < ch; c++)
-      f->gd[i * ch + c] = g;
-  }
+      f->gd[i * ch + c] = f->g[i];
   master_orc_gain_curve_f64 (dst, src, f->gd, (int) (n * ch));
 }
 
