@@ -264,67 +264,113 @@ block_is_zero (const MasterFade * f, int64_t pos, size_t n)
 }
 
 
-/* C(x) over an array, in place; the curve switch is outside the loops */
+/* Recurrences are re-seeded with libm every RESEED frames, which bounds the
+ * rounding drift of the rotation/product to ~1e-14 */
+#define RESEED 64
+
+/* out[i] = C(x_i), x_i = a + i b clamped to [0,1], for a fade position that
+ * moves linearly with the frame index. The transcendental curves run as
+ * recurrences between re-seeds: s-curve and equal-power rotate (cos, sin)
+ * by pi*b (pi*b/2) per frame, exponential multiplies 10^(3x) by 10^(3b);
+ * logarithmic calls log10 per frame. */
 static void
-curve_apply (MasterFadeCurve curve, double *x, size_t n)
+curve_fill (MasterFadeCurve curve, double *out, double a, double b, size_t n)
 {
   size_t i;
-  for (i = 0; i < n; i++)
-    x[i] = x[i] > 0.0 ? (x[i] < 1.0 ? x[i] : 1.0) : 0.0;
-  switch (curve) {
-    case MASTER_FADE_CURVE_LOGARITHMIC:
-      for (i = 0; i < n; i++)
-        if (x[i] > 0.0 && x[i] < 1.0)
-          x[i] = clamp01 (log10 (1.0 + 999.0 * x[i]) / 3.0);
-      break;
-    case MASTER_FADE_CURVE_EXPONENTIAL:
-      for (i = 0; i < n; i++)
-        if (x[i] > 0.0 && x[i] < 1.0)
-          x[i] = clamp01 ((pow (10.0, 3.0 * x[i]) - 1.0) / 999.0);
-      break;
-    case MASTER_FADE_CURVE_S_CURVE:
-      for (i = 0; i < n; i++)
-        if (x[i] > 0.0 && x[i] < 1.0)
-          x[i] = clamp01 ((1.0 - cos (M_PI * x[i])) / 2.0);
-      break;
-    case MASTER_FADE_CURVE_EQUAL_POWER:
-      for (i = 0; i < n; i++)
-        if (x[i] > 0.0 && x[i] < 1.0)
-          x[i] = clamp01 (sin (M_PI_2 * x[i]));
-      break;
-    case MASTER_FADE_CURVE_LINEAR:
-    default:
-      break;
+  int since = -1;               /* frames since the last seed, -1 = none */
+  double u = 0.0, v = 0.0, cu = 1.0, su = 0.0, r = 1.0;
+  double w = curve == MASTER_FADE_CURVE_S_CURVE ? M_PI :
+      curve == MASTER_FADE_CURVE_EQUAL_POWER ? M_PI_2 : 0.0;
+
+  if (w != 0.0) {
+    cu = cos (w * b);
+    su = sin (w * b);
+  } else if (curve == MASTER_FADE_CURVE_EXPONENTIAL) {
+    r = pow (10.0, 3.0 * b);
+  }
+  for (i = 0; i < n; i++) {
+    double x = a + (double) i * b;
+    if (!(x > 0.0)) {
+      out[i] = 0.0;
+      since = -1;
+      continue;
+    }
+    if (x >= 1.0) {
+      out[i] = 1.0;
+      since = -1;
+      continue;
+    }
+    switch (curve) {
+      case MASTER_FADE_CURVE_S_CURVE:
+      case MASTER_FADE_CURVE_EQUAL_POWER:
+        if (since < 0 || since >= RESEED) {
+          u = cos (w * x);
+          v = sin (w * x);
+          since = 0;
+        } else {
+          double nu = u * cu - v * su;
+          v = v * cu + u * su;
+          u = nu;
+        }
+        out[i] = clamp01 (curve == MASTER_FADE_CURVE_S_CURVE ?
+            (1.0 - u) / 2.0 : v);
+        since++;
+        break;
+      case MASTER_FADE_CURVE_EXPONENTIAL:
+        if (since < 0 || since >= RESEED) {
+          u = pow (10.0, 3.0 * x);
+          since = 0;
+        } else {
+          u *= r;
+        }
+        out[i] = clamp01 ((u - 1.0) / 999.0);
+        since++;
+        break;
+      case MASTER_FADE_CURVE_LOGARITHMIC:
+        out[i] = clamp01 (log10 (1.0 + 999.0 * x) / 3.0);
+        break;
+      case MASTER_FADE_CURVE_LINEAR:
+      default:
+        out[i] = x;
+        break;
+    }
   }
 }
 
-/* f->g[0..n) = gain of frames pos..pos+n (schedule and declick): the same
- * values as master_fade_gain (), computed a block at a time */
+/* f->g[0..n) = gain of frames pos..pos+n (schedule and declick): the values
+ * of master_fade_gain () within ~1e-13, computed a block at a time */
 static void
 gains_block (MasterFade * f, int64_t pos, size_t n)
 {
   const MasterFadeSchedule *s = &f->sched;
   double *g = f->g, *x = f->x;
+  double pd = (double) pos;
   size_t i;
   for (i = 0; i < n; i++)
     g[i] = 1.0;
   if (s->has_in) {
-    for (i = 0; i < n; i++) {
-      double pd = (double) (pos + (int64_t) i);
-      x[i] = pd < s->in_start ? 0.0 : pd >= s->in_start + s->in_len ? 1.0 :
-          (pd - s->in_start) / s->in_len;
+    if (s->in_len > 0.0) {
+      curve_fill (s->curve, x, (pd - s->in_start) / s->in_len,
+          1.0 / s->in_len, n);
+    } else {
+      for (i = 0; i < n; i++)
+        x[i] = pd + (double) i < s->in_start ? 0.0 : 1.0;
     }
-    curve_apply (s->curve, x, n);
     for (i = 0; i < n; i++)
       g[i] = x[i];
   }
   if (s->has_out) {
-    for (i = 0; i < n; i++) {
-      double pd = (double) (pos + (int64_t) i);
-      x[i] = pd >= s->out_end ? 0.0 : pd <= s->out_end - s->out_len ? 1.0 :
-          (s->out_end - pd) / s->out_len;
+    if (s->out_len > 0.0) {
+      curve_fill (s->curve, x, (s->out_end - pd) / s->out_len,
+          -1.0 / s->out_len, n);
+      /* exactly 0 from out_end on (the last sample of a file fade) */
+      for (i = 0; i < n; i++)
+        if (pd + (double) i >= s->out_end)
+          x[i] = 0.0;
+    } else {
+      for (i = 0; i < n; i++)
+        x[i] = pd + (double) i >= s->out_end ? 0.0 : 1.0;
     }
-    curve_apply (s->curve, x, n);
     for (i = 0; i < n; i++)
       g[i] *= x[i];
   }

@@ -38,7 +38,8 @@ for fmt in F32LE F64LE; do
     fade-edges='masterfade fade-in=5 fade-out=5 fade-out-end=600000000000' \
     fade-whole-linear="masterfade fade-in=$seconds curve=linear" \
     fade-whole-scurve="masterfade fade-in=$seconds curve=s-curve" \
-    fade-whole-exp="masterfade fade-in=$seconds curve=exponential" || true
+    fade-whole-exp="masterfade fade-in=$seconds curve=exponential" \
+    fade-whole-log="masterfade fade-in=$seconds curve=logarithmic" || true
 done
 
 # ffmpeg on the same material (decode + filter + null muxer, minus a plain

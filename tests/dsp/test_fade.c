@@ -267,9 +267,9 @@ test_unity_null (void)
 static void
 test_block_matches_scalar (void)
 {
-  /* the block gain computation equals master_fade_gain () sample for sample
-   * (f64: exactly), including overlap of fade-in and fade-out and a
-   * declick in progress, for every curve */
+  /* the block gain computation (recurrences between re-seeds) equals
+   * master_fade_gain () within 1e-12 sample for sample, including overlap
+   * of fade-in and fade-out and a declick in progress, for every curve */
   const size_t n = 20000;
   double *x = malloc (n * sizeof (double)), *y = malloc (n * sizeof (double));
   for (size_t i = 0; i < n; i++)
@@ -283,18 +283,17 @@ test_block_matches_scalar (void)
     master_fade_process_f64 (f, y, x, 5000, 0);
     s.in_len = 3000;                /* gain jumps: declick from 5000 on */
     master_fade_set_schedule (f, &s, 5000);
-    size_t diff = 0;
+    double diff = 0;
     for (size_t i = 0; i < 5000; i++)
-      diff += y[i] != master_fade_schedule_gain (&(MasterFadeSchedule) {
+      diff = fmax (diff, fabs (y[i] - master_fade_schedule_gain (&(MasterFadeSchedule) {
             .curve = c, .has_in = 1, .in_start = 100.25, .in_len = 9000.5,
-            .has_out = 1, .out_end = 15000.75, .out_len = 8000}, (int64_t) i);
+            .has_out = 1, .out_end = 15000.75, .out_len = 8000}, (int64_t) i)));
     master_fade_process_f64 (f, y + 5000, x + 5000, n - 5000, 5000);
     for (size_t i = 5000; i < n; i++)
-      diff += y[i] != master_fade_gain (f, (int64_t) i);
-    CHECK (diff == 0, "%s: %zu block gains differ from scalar", curve_names[c], diff);
-    if (c == 0)
-      NOTE ("block vs scalar gains: %zu differences over %zu frames (with overlap and declick)",
-          diff, n);
+      diff = fmax (diff, fabs (y[i] - master_fade_gain (f, (int64_t) i)));
+    CHECK (diff < 1e-12, "%s: block gains differ from scalar by %g", curve_names[c], diff);
+    NOTE ("block vs scalar gains %-11s: max difference %.1e over %zu frames (overlap, declick)",
+        curve_names[c], diff, n);
     master_fade_free (&f);
   }
   free (x);
