@@ -19,11 +19,13 @@ master_nonfinite_any_f32 (const float *s, size_t n)
     for (k = 0; k < LANES; k++) {
       uint32_t u;
       memcpy (&u, s + i + k, sizeof (u));
-      acc[k] |= (uint32_t) ((u & EXP32) == EXP32);
+      /* the masked exponent plus one exponent unit carries into the
+       * sign bit only when all exponent bits are set */
+      acc[k] |= (u & EXP32) + UINT32_C (0x00800000);
     }
   }
   for (k = 0; k < LANES; k++)
-    any |= acc[k];
+    any |= acc[k] >> 31;
   for (; i < n; i++) {
     uint32_t u;
     memcpy (&u, s + i, sizeof (u));
@@ -43,11 +45,13 @@ master_nonfinite_any_f64 (const double *s, size_t n)
     for (k = 0; k < LANES; k++) {
       uint64_t u;
       memcpy (&u, s + i + k, sizeof (u));
-      acc[k] |= (uint64_t) ((u & EXP64) == EXP64);
+      /* the masked exponent plus one exponent unit carries into the
+       * sign bit only when all exponent bits are set */
+      acc[k] |= (u & EXP64) + UINT64_C (0x0010000000000000);
     }
   }
   for (k = 0; k < LANES; k++)
-    any |= acc[k];
+    any |= acc[k] >> 63;
   for (; i < n; i++) {
     uint64_t u;
     memcpy (&u, s + i, sizeof (u));

@@ -35,7 +35,7 @@
  *   `s-curve` C = (1 - cos(pi x)) / 2 (raised cosine);
  *   `equal-power` C = sin(pi x / 2) (C(x)^2 + C(1-x)^2 = 1, -3 dB half-way).
  *   The applied gain matches the formula within 1e-6 (measured 3e-8 for F32,
- *   exact for F64).
+ *   5e-15 for F64).
  *
  * Live streams: the action signal `start-fade-out` starts a fade-out of
  * #GstMasterFade:fade-out seconds at the next buffer, continuing from the
