@@ -7,7 +7,8 @@
 #   tests/bench/bench-imager-fade.sh [SECONDS]      (default 600)
 #
 # Environment: BUILD_DIR (default: build), MASTER_BENCH (default:
-# $BUILD_DIR/tests/bench/master-bench). Benchmarks are not run as tests.
+# $BUILD_DIR/tests/bench/master-bench), REPEAT (runs per entry, fastest
+# counts; default 1). Benchmarks are not run as tests.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,7 +30,7 @@ for fmt in F32LE F64LE; do
     # audiopanorama has no F64 caps
     extra=(--write-wav "$tmp/signal.wav" audiopanorama='audiopanorama panorama=0.2')
   fi
-  "$bench" --seconds "$seconds" --format "$fmt" --ref volume "${extra[@]}" \
+  "$bench" --seconds "$seconds" --format "$fmt" --repeat "${REPEAT:-1}" --ref volume "${extra[@]}" \
     volume='volume volume=0.9' \
     imager-neutral='masterimager' \
     imager-width='masterimager width=1.5' \
