@@ -23,6 +23,8 @@
 /* --- saturator --- */
 #include "gstmastersaturator.h"
 /* --- imager / fade --- */
+#include "gstmasterimager.h"
+#include "gstmasterfade.h"
 /* --- chain --- */
 
 static gboolean
@@ -44,6 +46,8 @@ plugin_init (GstPlugin * plugin)
   /* --- saturator --- */
   ok &= GST_ELEMENT_REGISTER (mastersaturator, plugin);
   /* --- imager / fade --- */
+  ok &= GST_ELEMENT_REGISTER (masterimager, plugin);
+  ok &= GST_ELEMENT_REGISTER (masterfade, plugin);
   /* --- chain --- */
 
   return ok;
