@@ -440,7 +440,7 @@ process_block (MasterDynamics * d, int n)
   } else {
     const double link = d->p.link < 0.0 ? 0.0 : d->p.link;
     for (i = 0; i < n; i++) {
-      double lev2c[8], maxdb, lev2max = 0.0;
+      double lev2c[8], maxdb, lev2max = 0.0;   /* squared level, then dB */
       for (c = 0; c < C && c < 8; c++) {
         double s = sc[i * C + c], l2;
         if (d->p.detector == MASTER_DYNAMICS_DETECTOR_RMS) {
@@ -466,15 +466,20 @@ process_block (MasterDynamics * d, int n)
         }
         continue;
       }
-      maxdb = link > 0.0 ? POW_LN_TO_DB * log (lev2max) : 0.0;
-      for (c = 0; c < C; c++) {
-        double l2 = lev2c[c < 8 ? c : 7], x, gr;
+      /* one logarithm per channel; the loudest channel's is the maximum */
+      maxdb = -1000.0;
+      for (c = 0; c < C && c < 8; c++) {
+        double l2 = lev2c[c];
         if (link <= 0.0 && l2 <= d->quiet_lev2)
-          gr = smooth_gr (d, c, 0.0);
-        else {
-          x = link * maxdb + (1.0 - link) * POW_LN_TO_DB * log (l2 + 1e-30);
-          gr = smooth_gr (d, c, gr_from_db (d, x));
-        }
+          lev2c[c] = -1000.0;   /* below the knee: gain computer gives 0 */
+        else
+          lev2c[c] = POW_LN_TO_DB * log (l2 + 1e-30);
+        if (lev2c[c] > maxdb)
+          maxdb = lev2c[c];
+      }
+      for (c = 0; c < C; c++) {
+        double x = link * maxdb + (1.0 - link) * lev2c[c < 8 ? c : 7];
+        double gr = smooth_gr (d, c, gr_from_db (d, x));
         if (gr > grmax)
           grmax = gr;
         d->gain[i * C + c] = gr > 0.0 ? exp (-gr * DB_TO_NEPER) : 1.0;

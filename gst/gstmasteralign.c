@@ -1,6 +1,8 @@
 /* gst-mastering: output alignment for lookahead elements; see the header. */
 #include "gstmasteralign.h"
 
+#include <string.h>
+
 void
 gst_master_align_reset (GstMasterAlign * a, guint latency)
 {
@@ -8,14 +10,42 @@ gst_master_align_reset (GstMasterAlign * a, guint latency)
   a->skip = latency;
   a->in_frames = 0;
   a->out_frames = 0;
-  a->base_pts = GST_CLOCK_TIME_NONE;
+  a->n_marks = 0;
+}
+
+static GstClockTime
+mark_time (const GstMasterAlignMark * m, guint64 frame, gint rate)
+{
+  return m->pts + gst_util_uint64_scale_int (frame - m->frame, GST_SECOND,
+      rate);
 }
 
 void
-gst_master_align_input (GstMasterAlign * a, GstBuffer * inbuf, guint n_frames)
+gst_master_align_input (GstMasterAlign * a, GstBuffer * inbuf, guint n_frames,
+    gint rate)
 {
-  if (a->in_frames == 0 && inbuf && GST_BUFFER_PTS_IS_VALID (inbuf))
-    a->base_pts = GST_BUFFER_PTS (inbuf);
+  if (a->latency > 0 && inbuf && GST_BUFFER_PTS_IS_VALID (inbuf) && rate > 0) {
+    GstClockTime pts = GST_BUFFER_PTS (inbuf);
+    gboolean new_mark = a->n_marks == 0;
+    if (!new_mark) {
+      GstClockTime expect = mark_time (&a->marks[a->n_marks - 1],
+          a->in_frames, rate);
+      GstClockTimeDiff d = GST_CLOCK_DIFF (expect, pts);
+      /* more than half a frame off the running timeline: a discontinuity */
+      new_mark = ABS (d) > (GstClockTimeDiff) (GST_SECOND / (2 * rate));
+    }
+    if (new_mark) {
+      if (a->n_marks == GST_MASTER_ALIGN_MAX_MARKS) {
+        /* too many gaps inside the delay: forget the oldest */
+        memmove (&a->marks[0], &a->marks[1],
+            sizeof (a->marks[0]) * (GST_MASTER_ALIGN_MAX_MARKS - 1));
+        a->n_marks--;
+      }
+      a->marks[a->n_marks].frame = a->in_frames;
+      a->marks[a->n_marks].pts = pts;
+      a->n_marks++;
+    }
+  }
   a->in_frames += n_frames;
 }
 
@@ -24,7 +54,6 @@ gst_master_align_output (GstMasterAlign * a, GstBuffer * buf, guint n_frames,
     gint rate, gint bpf)
 {
   guint drop, keep;
-  GstClockTime t0, t1;
 
   if (a->latency == 0) {
     a->out_frames += n_frames;
@@ -37,11 +66,22 @@ gst_master_align_output (GstMasterAlign * a, GstBuffer * buf, guint n_frames,
     return FALSE;
   if (drop > 0)
     gst_buffer_resize (buf, (gssize) drop * bpf, (gssize) keep * bpf);
-  if (GST_CLOCK_TIME_IS_VALID (a->base_pts)) {
-    t0 = gst_util_uint64_scale_int (a->out_frames, GST_SECOND, rate);
-    t1 = gst_util_uint64_scale_int (a->out_frames + keep, GST_SECOND, rate);
-    GST_BUFFER_PTS (buf) = a->base_pts + t0;
+
+  /* the mark whose timeline holds the first output frame */
+  while (a->n_marks > 1 && a->marks[1].frame <= a->out_frames) {
+    memmove (&a->marks[0], &a->marks[1],
+        sizeof (a->marks[0]) * (a->n_marks - 1));
+    a->n_marks--;
+  }
+  if (a->n_marks > 0 && a->marks[0].frame <= a->out_frames) {
+    GstClockTime t0 = mark_time (&a->marks[0], a->out_frames, rate);
+    GstClockTime t1 = mark_time (&a->marks[0], a->out_frames + keep, rate);
+    GST_BUFFER_PTS (buf) = t0;
     GST_BUFFER_DURATION (buf) = t1 - t0;
+  } else {
+    GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (keep, GST_SECOND,
+        rate);
   }
   GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
   GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET_NONE;

@@ -410,7 +410,7 @@ gst_master_comp_transform_ip (GstBaseTransform * bt, GstBuffer * buf)
   if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE))
     return GST_FLOW_ERROR;
   n = map.size / bpf;
-  gst_master_align_input (&self->align, buf, n);
+  gst_master_align_input (&self->align, buf, n, rate);
   bad = self->process (self->dyn, map.data, map.data, (int) n);
   gst_buffer_unmap (buf, &map);
 

@@ -495,7 +495,7 @@ gst_master_mb_comp_transform_ip (GstBaseTransform * bt, GstBuffer * buf)
   if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE))
     return GST_FLOW_ERROR;
   n = map.size / bpf;
-  gst_master_align_input (&self->align, buf, n);
+  gst_master_align_input (&self->align, buf, n, rate);
   bad = process (self, map.data, n);
   gst_buffer_unmap (buf, &map);
 

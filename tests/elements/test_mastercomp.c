@@ -258,6 +258,52 @@ GST_START_TEST (test_lookahead_latency)
 
 GST_END_TEST;
 
+/* a timestamp gap (live stream) inside the lookahead: every output buffer
+ * carries the input time of its first frame */
+GST_START_TEST (test_lookahead_gap)
+{
+  GstHarness *h = gst_harness_new ("mastercomp");
+  gchar *caps = master_test_caps_string ("F32LE", RATE, 2);
+  float *in = g_new0 (float, 480 * 2);
+  const GstClockTime gap = GST_SECOND;
+  GstBuffer *b;
+  gsize out = 0, i;
+  gint bad = 0, n_out = 0;
+
+  g_object_set (h->element, "lookahead", 5.0, NULL);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  for (i = 0; i < 20; i++) {
+    GstBuffer *ib = master_test_buffer_f32 (in, 480, 2, RATE, i * 480);
+    if (i >= 10) {
+      GST_BUFFER_PTS (ib) += gap;
+      if (i == 10)
+        GST_BUFFER_FLAG_SET (ib, GST_BUFFER_FLAG_DISCONT);
+    }
+    fail_unless_equals_int (gst_harness_push (h, ib), GST_FLOW_OK);
+  }
+  gst_harness_push_event (h, gst_event_new_eos ());
+  while ((b = gst_harness_try_pull (h))) {
+    GstClockTime expect = gst_util_uint64_scale_int (out, GST_SECOND, RATE)
+        + (out >= 4800 ? gap : 0);
+    GstClockTimeDiff d = GST_CLOCK_DIFF (expect, GST_BUFFER_PTS (b));
+    if (ABS (d) > 1000)
+      bad++;
+    out += gst_buffer_get_size (b) / 8;
+    n_out++;
+    gst_buffer_unref (b);
+  }
+  g_print ("mastercomp lookahead 5 ms, 1 s timestamp gap after 100 ms: %d "
+      "output buffers, %d with a timestamp off the input timeline, frames "
+      "in 9600 out %" G_GSIZE_FORMAT "\n", n_out, bad, out);
+  fail_unless_equals_int (bad, 0);
+  fail_unless_equals_int (out, 9600);
+  g_free (in);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_counts_and_formats)
 {
   static const gint chans[] = { 1, 2, 6 };
@@ -535,6 +581,7 @@ mastercomp_suite (void)
   tcase_add_test (tc, test_static_curve);
   tcase_add_test (tc, test_step_response);
   tcase_add_test (tc, test_lookahead_latency);
+  tcase_add_test (tc, test_lookahead_gap);
   tcase_add_test (tc, test_counts_and_formats);
   tcase_add_test (tc, test_nan_and_messages);
   tcase_add_test (tc, test_controller_and_passthrough);
