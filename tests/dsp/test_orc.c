@@ -75,8 +75,9 @@ main (void)
 {
   /* base buffers aligned to 64 bytes; tests use base + off */
   for (int k = 0; k < 4; k++) {
-    fa[k] = aligned_alloc (64, sizeof (float) * (MAXN + 64));
-    da[k] = aligned_alloc (64, sizeof (double) * (MAXN + 64));
+    /* aligned_alloc wants the size to be a multiple of the alignment */
+    fa[k] = aligned_alloc (64, (sizeof (float) * (MAXN + 64) + 63) / 64 * 64);
+    da[k] = aligned_alloc (64, (sizeof (double) * (MAXN + 64) + 63) / 64 * 64);
   }
   int n_cases = 0;
   for (int off = 0; off < 3; off++) {

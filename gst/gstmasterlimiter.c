@@ -1,0 +1,713 @@
+/* masterlimiter: true-peak lookahead limiter.
+ *
+ * SECTION:element-masterlimiter
+ * @title: masterlimiter
+ *
+ * A lookahead limiter that holds its ceiling in true peak (4x or 8x
+ * oversampled detection with an error margin, checked by the tests with a
+ * 16x meter): the gain ramps down over the lookahead so that it reaches the
+ * needed reduction exactly when the peak arrives, without clipping.
+ *
+ * The element keeps its output time-aligned with its input: it answers the
+ * LATENCY query with its delay (lookahead + the oversampler's group delay,
+ * see the `latency` figure in the docs), withholds the first `latency`
+ * frames, and at EOS pushes the remaining tail before EOS, so the output has
+ * exactly the input's sample count and timestamps (no leading silence,
+ * nothing cut at the end). FLUSH resets it.
+ *
+ * Element messages named `masterlimiter` are posted every `interval`
+ * nanoseconds (and once at EOS) with `timestamp`, `stream-time`,
+ * `running-time`, `duration` (ns) and `gain-reduction` (dB, largest
+ * reduction in the interval, >= 0).
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 filesrc location=in.wav ! wavparse ! audioconvert ! \
+ *     masterlimiter ceiling=-1.0 input-gain=6 ! audioconvert ! wavenc ! \
+ *     filesink location=out.wav
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstmasterlimiter.h"
+
+#include <gst/controller/controller.h>
+#include <math.h>
+
+GST_DEBUG_CATEGORY_STATIC (master_limiter_debug);
+#define GST_CAT_DEFAULT master_limiter_debug
+
+#define DEFAULT_CEILING -1.0
+#define DEFAULT_INPUT_GAIN 0.0
+#define DEFAULT_RELEASE 100.0
+#define DEFAULT_AUTO_RELEASE TRUE
+#define DEFAULT_LOOKAHEAD 5.0
+#define DEFAULT_TRUE_PEAK TRUE
+#define DEFAULT_OVERSAMPLING GST_MASTER_LIMITER_OVERSAMPLING_4X
+#define DEFAULT_LINK 1.0
+#define DEFAULT_INTERVAL 0
+
+enum
+{
+  PROP_0,
+  PROP_CEILING,
+  PROP_INPUT_GAIN,
+  PROP_RELEASE,
+  PROP_AUTO_RELEASE,
+  PROP_LOOKAHEAD,
+  PROP_TRUE_PEAK,
+  PROP_OVERSAMPLING,
+  PROP_LINK,
+  PROP_INTERVAL,
+};
+
+#define ALLOWED_CAPS \
+  "audio/x-raw, format = (string) { " GST_AUDIO_NE (F32) ", " GST_AUDIO_NE (F64) " }, " \
+  "rate = (int) [ 8000, 384000 ], channels = (int) [ 1, 8 ], " \
+  "layout = (string) interleaved"
+
+#define gst_master_limiter_parent_class parent_class
+G_DEFINE_TYPE (GstMasterLimiter, gst_master_limiter, GST_TYPE_AUDIO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE (masterlimiter, "masterlimiter", GST_RANK_NONE,
+    GST_TYPE_MASTER_LIMITER);
+
+GType
+gst_master_limiter_oversampling_get_type (void)
+{
+  static gsize id = 0;
+  static const GEnumValue values[] = {
+    {GST_MASTER_LIMITER_OVERSAMPLING_4X, "4x oversampled true-peak detection", "4"},
+    {GST_MASTER_LIMITER_OVERSAMPLING_8X, "8x oversampled true-peak detection", "8"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&id)) {
+    GType t = g_enum_register_static ("GstMasterLimiterOversampling", values);
+    g_once_init_leave (&id, t);
+  }
+  return (GType) id;
+}
+
+/* ---- dsp wrappers, chosen in setup() ---- */
+
+static size_t
+process_f32 (MasterLimiter * lim, gpointer dst, gconstpointer src, size_t n)
+{
+  return master_limiter_process_f32 (lim, dst, src, n);
+}
+
+static size_t
+process_f64 (MasterLimiter * lim, gpointer dst, gconstpointer src, size_t n)
+{
+  return master_limiter_process_f64 (lim, dst, src, n);
+}
+
+/* ---- properties ---- */
+
+static void
+gst_master_limiter_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstMasterLimiter *self = GST_MASTER_LIMITER (object);
+  GstMasterLimiterSettings *s = &self->settings;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_CEILING:
+      s->ceiling = g_value_get_double (value);
+      break;
+    case PROP_INPUT_GAIN:
+      s->input_gain = g_value_get_double (value);
+      break;
+    case PROP_RELEASE:
+      s->release = g_value_get_double (value);
+      break;
+    case PROP_AUTO_RELEASE:
+      s->auto_release = g_value_get_boolean (value);
+      break;
+    case PROP_LOOKAHEAD:
+      s->lookahead = g_value_get_double (value);
+      break;
+    case PROP_TRUE_PEAK:
+      s->true_peak = g_value_get_boolean (value);
+      break;
+    case PROP_OVERSAMPLING:
+      s->oversampling = g_value_get_enum (value);
+      break;
+    case PROP_LINK:
+      s->link = g_value_get_double (value);
+      break;
+    case PROP_INTERVAL:
+      s->interval = g_value_get_uint64 (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_master_limiter_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstMasterLimiter *self = GST_MASTER_LIMITER (object);
+  GstMasterLimiterSettings *s = &self->settings;
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_CEILING:
+      g_value_set_double (value, s->ceiling);
+      break;
+    case PROP_INPUT_GAIN:
+      g_value_set_double (value, s->input_gain);
+      break;
+    case PROP_RELEASE:
+      g_value_set_double (value, s->release);
+      break;
+    case PROP_AUTO_RELEASE:
+      g_value_set_boolean (value, s->auto_release);
+      break;
+    case PROP_LOOKAHEAD:
+      g_value_set_double (value, s->lookahead);
+      break;
+    case PROP_TRUE_PEAK:
+      g_value_set_boolean (value, s->true_peak);
+      break;
+    case PROP_OVERSAMPLING:
+      g_value_set_enum (value, s->oversampling);
+      break;
+    case PROP_LINK:
+      g_value_set_double (value, s->link);
+      break;
+    case PROP_INTERVAL:
+      g_value_set_uint64 (value, s->interval);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* ---- streaming state ---- */
+
+static void
+reset_stream (GstMasterLimiter * self)
+{
+  if (self->lim)
+    master_limiter_reset (self->lim);
+  self->in_frames = 0;
+  self->out_frames = 0;
+  self->base_ts = GST_CLOCK_TIME_NONE;
+  self->base_offset = GST_BUFFER_OFFSET_NONE;
+  self->discont = TRUE;
+  self->warned_nonfinite = FALSE;
+  self->msg_min_gain = 1.0;
+  self->total_min_gain = 1.0;
+  self->msg_start = 0;
+  self->emitted = 0;
+  self->in_pos = 0;
+}
+
+/* Pushes the dsp parameters from a settings snapshot. */
+static void
+apply_settings (GstMasterLimiter * self, const GstMasterLimiterSettings * s)
+{
+  MasterLimiterParams p;
+  master_limiter_params_init (&p);
+  p.ceiling_db = s->ceiling;
+  p.input_gain_db = s->input_gain;
+  p.release_ms = s->release;
+  p.auto_release = s->auto_release;
+  p.link = s->link;
+  master_limiter_set_params (self->lim, &p);
+}
+
+static gboolean
+gst_master_limiter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
+{
+  GstMasterLimiter *self = GST_MASTER_LIMITER (filter);
+  GstMasterLimiterSettings s;
+
+  GST_OBJECT_LOCK (self);
+  s = self->settings;
+  GST_OBJECT_UNLOCK (self);
+
+  switch (GST_AUDIO_INFO_FORMAT (info)) {
+    case GST_AUDIO_FORMAT_F32:
+      self->process = process_f32;
+      break;
+    case GST_AUDIO_FORMAT_F64:
+      self->process = process_f64;
+      break;
+    default:
+      return FALSE;
+  }
+
+  /* new caps: a fresh limiter (a mid-stream format change restarts the
+   * delay line) */
+  MasterLimiter *lim = master_limiter_new (GST_AUDIO_INFO_CHANNELS (info),
+      GST_AUDIO_INFO_RATE (info), s.lookahead, s.true_peak ? s.oversampling : 1);
+  if (!lim)
+    return FALSE;
+  master_limiter_free (self->lim);
+  self->lim = lim;
+  self->rate = GST_AUDIO_INFO_RATE (info);
+  self->channels = GST_AUDIO_INFO_CHANNELS (info);
+  self->bpf = GST_AUDIO_INFO_BPF (info);
+  reset_stream (self);
+  apply_settings (self, &s);
+
+  gint old = self->latency;
+  self->latency = master_limiter_get_latency (lim);
+  GST_INFO_OBJECT (self, "latency %d frames (%.3f ms), detector margin %.4f dB",
+      self->latency, self->latency * 1000.0 / self->rate,
+      20.0 * log10 (master_limiter_get_margin (lim)));
+  if (old != self->latency)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_latency (GST_OBJECT (self)));
+  return TRUE;
+}
+
+static gboolean
+gst_master_limiter_start (GstBaseTransform * trans)
+{
+  GstMasterLimiter *self = GST_MASTER_LIMITER (trans);
+  reset_stream (self);
+  return TRUE;
+}
+
+static gboolean
+gst_master_limiter_stop (GstBaseTransform * trans)
+{
+  GstMasterLimiter *self = GST_MASTER_LIMITER (trans);
+  master_limiter_free (self->lim);
+  self->lim = NULL;
+  self->latency = -1;
+  return TRUE;
+}
+
+static GstClockTime
+out_time (GstMasterLimiter * self, guint64 frame)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
+    return GST_CLOCK_TIME_NONE;
+  return self->base_ts + gst_util_uint64_scale_int (frame, GST_SECOND, self->rate);
+}
+
+/* Element message for output frames [msg_start, end). Call without locks. */
+static void
+post_gain_message (GstMasterLimiter * self, guint64 end, gdouble min_gain)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstClockTime ts = out_time (self, self->msg_start);
+  GstClockTime te = out_time (self, end);
+  GstClockTime dur = GST_CLOCK_TIME_IS_VALID (ts) ? te - ts :
+      gst_util_uint64_scale_int (end - self->msg_start, GST_SECOND, self->rate);
+  GstClockTime st = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, ts);
+  GstClockTime rt = gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, ts);
+  gdouble gr = min_gain > 0.0 ? -20.0 * log10 (min_gain) : 200.0;
+  if (gr < 0.0)
+    gr = 0.0;
+  GstStructure *st_msg = gst_structure_new ("masterlimiter",
+      "timestamp", G_TYPE_UINT64, ts,
+      "stream-time", G_TYPE_UINT64, st,
+      "running-time", G_TYPE_UINT64, rt,
+      "duration", G_TYPE_UINT64, dur,
+      "gain-reduction", G_TYPE_DOUBLE, gr, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), st_msg));
+  self->msg_start = end;
+}
+
+/* Wraps `n` processed output frames in `buf` (already holding them):
+ * timestamps of the input frames with the same index. */
+static void
+stamp_output (GstMasterLimiter * self, GstBuffer * buf, guint64 n)
+{
+  GstClockTime t0 = out_time (self, self->out_frames);
+  GstClockTime t1 = out_time (self, self->out_frames + n);
+  GST_BUFFER_PTS (buf) = t0;
+  GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_IS_VALID (t0) ? t1 - t0 :
+      GST_CLOCK_TIME_NONE;
+  if (self->base_offset != GST_BUFFER_OFFSET_NONE) {
+    GST_BUFFER_OFFSET (buf) = self->base_offset + self->out_frames;
+    GST_BUFFER_OFFSET_END (buf) = self->base_offset + self->out_frames + n;
+  } else {
+    GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
+    GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET_NONE;
+  }
+  if (self->discont) {
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    self->discont = FALSE;
+  } else {
+    GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_DISCONT);
+  }
+  self->out_frames += n;
+}
+
+/* Gain-reduction bookkeeping after `emitted` advanced (frames kept). */
+static void
+account_gain (GstMasterLimiter * self, guint64 interval, gboolean at_eos)
+{
+  gdouble g = master_limiter_take_min_gain (self->lim);
+  self->msg_min_gain = MIN (self->msg_min_gain, g);
+  self->total_min_gain = MIN (self->total_min_gain, g);
+  if (interval > 0) {
+    guint64 frames = gst_util_uint64_scale_int_ceil (interval, self->rate, GST_SECOND);
+    if (frames == 0)
+      frames = 1;
+    if (self->emitted - self->msg_start >= frames
+        || (at_eos && self->emitted > self->msg_start)) {
+      gdouble mg = self->msg_min_gain;
+      self->msg_min_gain = 1.0;
+      post_gain_message (self, self->emitted, mg);
+    }
+  } else if (at_eos) {
+    /* interval 0: one summary over the whole stream */
+    self->msg_start = 0;
+    post_gain_message (self, self->emitted, self->total_min_gain);
+  }
+}
+
+/* Frames per control step while a control binding is active. */
+#define CONTROL_STEP_MS 5
+
+/* Runs n frames through the dsp. dst NULL: output withheld. src NULL:
+ * silence (drain). Splits at control steps (when a binding is active, so
+ * automation is applied with 5 ms resolution whatever the buffer size) and at
+ * message boundaries. Returns the count of non-finite input samples. */
+static size_t
+process_span (GstMasterLimiter * self, guint8 * dst, const guint8 * src,
+    guint64 n, GstMasterLimiterSettings * s)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  gboolean controlled = gst_object_has_active_control_bindings (GST_OBJECT (self));
+  size_t bad = 0;
+
+  while (n > 0) {
+    guint64 m = n;
+    if (controlled && src) {
+      guint64 step = MAX (1, self->rate * CONTROL_STEP_MS / 1000);
+      m = MIN (m, step);
+      /* controller values first, never under our own lock; then snapshot */
+      GstClockTime t = out_time (self, self->in_pos);
+      GstClockTime st = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, t);
+      if (GST_CLOCK_TIME_IS_VALID (st))
+        gst_object_sync_values (GST_OBJECT (self), st);
+      GST_OBJECT_LOCK (self);
+      *s = self->settings;
+      GST_OBJECT_UNLOCK (self);
+      apply_settings (self, s);
+    }
+    if (dst && s->interval > 0) {
+      guint64 frames = gst_util_uint64_scale_int_ceil (s->interval, self->rate, GST_SECOND);
+      frames = MAX (frames, 1);
+      if (self->emitted - self->msg_start < frames)
+        m = MIN (m, frames - (self->emitted - self->msg_start));
+    }
+    bad += self->process (self->lim, dst, src, m);
+    if (src) {
+      src += m * self->bpf;
+      self->in_pos += m;
+    }
+    if (dst) {
+      dst += m * self->bpf;
+      self->emitted += m;
+      account_gain (self, s->interval, FALSE);
+    } else {
+      /* withheld frames carry no reduction worth reporting */
+      master_limiter_take_min_gain (self->lim);
+    }
+    n -= m;
+  }
+  return bad;
+}
+
+static GstFlowReturn
+gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbuf)
+{
+  GstMasterLimiter *self = GST_MASTER_LIMITER (trans);
+  GstBuffer *inbuf = trans->queued_buf;
+  GstMasterLimiterSettings s;
+  GstMapInfo imap, omap;
+
+  *outbuf = NULL;
+  if (!inbuf)
+    return GST_FLOW_OK;
+  trans->queued_buf = NULL;
+  if (!self->lim) {
+    gst_buffer_unref (inbuf);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+
+  GstClockTime pts = GST_BUFFER_PTS (inbuf);
+  if (self->in_frames == 0) {
+    self->base_ts = pts;
+    self->base_offset = GST_BUFFER_OFFSET (inbuf);
+  }
+
+  /* controller values first, never under our own lock; then a snapshot */
+  if (GST_CLOCK_TIME_IS_VALID (pts)) {
+    GstClockTime stream_time = gst_segment_to_stream_time (&trans->segment,
+        GST_FORMAT_TIME, pts);
+    if (GST_CLOCK_TIME_IS_VALID (stream_time))
+      gst_object_sync_values (GST_OBJECT (self), stream_time);
+  }
+  GST_OBJECT_LOCK (self);
+  s = self->settings;
+  GST_OBJECT_UNLOCK (self);
+  apply_settings (self, &s);
+
+  gsize size = gst_buffer_get_size (inbuf);
+  guint64 n = size / self->bpf;
+  guint64 skip = 0;
+  if (self->in_frames < (guint64) self->latency)
+    skip = MIN (n, (guint64) self->latency - self->in_frames);
+  self->in_frames += n;
+  size_t bad = 0;
+
+  if (skip == n) {
+    /* all withheld: still runs through the delay line */
+    gst_buffer_map (inbuf, &imap, GST_MAP_READ);
+    bad = process_span (self, NULL, imap.data, n, &s);
+    gst_buffer_unmap (inbuf, &imap);
+    gst_buffer_unref (inbuf);
+  } else if (skip == 0) {
+    /* steady state: in place */
+    GstBuffer *buf = gst_buffer_make_writable (inbuf);
+    gst_buffer_map (buf, &omap, GST_MAP_READWRITE);
+    bad = process_span (self, omap.data, omap.data, n, &s);
+    gst_buffer_unmap (buf, &omap);
+    stamp_output (self, buf, n);
+    *outbuf = buf;
+  } else {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, (n - skip) * self->bpf, NULL);
+    gst_buffer_copy_into (buf, inbuf, GST_BUFFER_COPY_METADATA, 0, -1);
+    gst_buffer_map (inbuf, &imap, GST_MAP_READ);
+    gst_buffer_map (buf, &omap, GST_MAP_WRITE);
+    bad = process_span (self, NULL, imap.data, skip, &s);
+    bad += process_span (self, omap.data, imap.data + skip * self->bpf, n - skip, &s);
+    gst_buffer_unmap (buf, &omap);
+    gst_buffer_unmap (inbuf, &imap);
+    gst_buffer_unref (inbuf);
+    stamp_output (self, buf, n - skip);
+    *outbuf = buf;
+  }
+
+  if (bad > 0 && !self->warned_nonfinite) {
+    self->warned_nonfinite = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Non-finite input samples"),
+        ("%" G_GSIZE_FORMAT " NaN/Inf samples replaced by silence", bad));
+  }
+  return GST_FLOW_OK;
+}
+
+/* At EOS (or a new segment): push the tail held in the delay line. */
+static GstFlowReturn
+drain (GstMasterLimiter * self)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstMasterLimiterSettings s;
+
+  if (!self->lim || self->in_frames == 0)
+    return GST_FLOW_OK;
+  GST_OBJECT_LOCK (self);
+  s = self->settings;
+  GST_OBJECT_UNLOCK (self);
+
+  /* a stream shorter than the latency: the dsp has not reached input
+   * frame 0 yet */
+  if (self->in_frames < (guint64) self->latency)
+    process_span (self, NULL, NULL, self->latency - self->in_frames, &s);
+
+  guint64 n = self->in_frames - self->out_frames;
+  if (n > 0) {
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, n * self->bpf, NULL);
+    GstMapInfo map;
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    process_span (self, map.data, NULL, n, &s);
+    gst_buffer_unmap (buf, &map);
+    stamp_output (self, buf, n);
+    GST_DEBUG_OBJECT (self, "draining %" G_GUINT64_FORMAT " frames", n);
+    account_gain (self, s.interval, TRUE);
+    ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (trans), buf);
+  } else {
+    account_gain (self, s.interval, TRUE);
+  }
+  return ret;
+}
+
+static gboolean
+gst_master_limiter_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstMasterLimiter *self = GST_MASTER_LIMITER (trans);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:
+      drain (self);
+      reset_stream (self);
+      break;
+    case GST_EVENT_SEGMENT:
+      /* a new segment without flush (e.g. gapless): finish the old one */
+      if (self->in_frames > 0) {
+        drain (self);
+        reset_stream (self);
+      }
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      reset_stream (self);
+      break;
+    default:
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+static gboolean
+gst_master_limiter_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  GstMasterLimiter *self = GST_MASTER_LIMITER (trans);
+  gboolean res = GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction, query);
+
+  if (res && direction == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gboolean live;
+    GstClockTime min, max;
+    gst_query_parse_latency (query, &live, &min, &max);
+    if (self->latency > 0 && self->rate > 0) {
+      GstClockTime ours = gst_util_uint64_scale_int_round (self->latency, GST_SECOND,
+          self->rate);
+      min += ours;
+      if (GST_CLOCK_TIME_IS_VALID (max))
+        max += ours;
+      gst_query_set_latency (query, live, min, max);
+    }
+  }
+  return res;
+}
+
+/* Never called (generate_output does the work); its presence keeps
+ * GstBaseTransform from treating the element as passthrough. */
+static GstFlowReturn
+gst_master_limiter_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  return GST_FLOW_OK;
+}
+
+static void
+gst_master_limiter_finalize (GObject * object)
+{
+  GstMasterLimiter *self = GST_MASTER_LIMITER (object);
+  master_limiter_free (self->lim);
+  self->lim = NULL;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_master_limiter_class_init (GstMasterLimiterClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
+  GstCaps *caps;
+
+  GST_DEBUG_CATEGORY_INIT (master_limiter_debug, "masterlimiter", 0,
+      "true-peak lookahead limiter");
+
+  gobject_class->set_property = gst_master_limiter_set_property;
+  gobject_class->get_property = gst_master_limiter_get_property;
+  gobject_class->finalize = gst_master_limiter_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_CEILING,
+      g_param_spec_double ("ceiling", "Ceiling",
+          "Highest output level in dBTP (true peak; dBFS when true-peak=false)",
+          -60.0, 0.0, DEFAULT_CEILING,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE));
+  g_object_class_install_property (gobject_class, PROP_INPUT_GAIN,
+      g_param_spec_double ("input-gain", "Input gain",
+          "Gain applied before limiting, in dB (drives the limiter)",
+          -60.0, 60.0, DEFAULT_INPUT_GAIN,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE));
+  g_object_class_install_property (gobject_class, PROP_RELEASE,
+      g_param_spec_double ("release", "Release",
+          "Release time constant in ms (63 % recovery of the gain; the centre of "
+          "the range with auto-release)", 1.0, 10000.0, DEFAULT_RELEASE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE));
+  g_object_class_install_property (gobject_class, PROP_AUTO_RELEASE,
+      g_param_spec_boolean ("auto-release", "Auto release",
+          "Programme-dependent release (bool): between release/4 after short "
+          "peaks and 2 x release for sustained reduction",
+          DEFAULT_AUTO_RELEASE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE));
+  g_object_class_install_property (gobject_class, PROP_LOOKAHEAD,
+      g_param_spec_double ("lookahead", "Lookahead",
+          "Lookahead (attack ramp) in ms; the latency is this plus 0.5 ms of "
+          "true-peak detector delay", 0.1, 100.0, DEFAULT_LOOKAHEAD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TRUE_PEAK,
+      g_param_spec_boolean ("true-peak", "True peak",
+          "Detect true (inter-sample) peaks by oversampling (bool); "
+          "false limits sample peaks (dBFS)", DEFAULT_TRUE_PEAK,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_OVERSAMPLING,
+      g_param_spec_enum ("oversampling", "Oversampling",
+          "Oversampling factor (x) of the true-peak detector: 4 or 8",
+          GST_TYPE_MASTER_LIMITER_OVERSAMPLING, DEFAULT_OVERSAMPLING,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_LINK,
+      g_param_spec_double ("link", "Channel link",
+          "Channel link, ratio 0..1: 1 = one gain for all channels (no image "
+          "shift), 0 = each channel limited on its own",
+          0.0, 1.0, DEFAULT_LINK,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE));
+  g_object_class_install_property (gobject_class, PROP_INTERVAL,
+      g_param_spec_uint64 ("interval", "Interval",
+          "Interval of gain-reduction element messages in ns (0 = one summary "
+          "at EOS only)", 0, G_MAXUINT64, DEFAULT_INTERVAL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_set_static_metadata (element_class,
+      "Mastering true-peak limiter", "Filter/Effect/Audio",
+      "Lookahead limiter holding a true-peak ceiling (4x/8x oversampled), "
+      "latency-compensated: output aligned with input",
+      "gst-mastering");
+
+  caps = gst_caps_from_string (ALLOWED_CAPS);
+  gst_audio_filter_class_add_pad_templates (filter_class, caps);
+  gst_caps_unref (caps);
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_master_limiter_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_master_limiter_stop);
+  trans_class->generate_output = GST_DEBUG_FUNCPTR (gst_master_limiter_generate_output);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_master_limiter_transform_ip);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_master_limiter_sink_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_master_limiter_query);
+  filter_class->setup = GST_DEBUG_FUNCPTR (gst_master_limiter_setup);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_MASTER_LIMITER_OVERSAMPLING, 0);
+}
+
+static void
+gst_master_limiter_init (GstMasterLimiter * self)
+{
+  GstMasterLimiterSettings *s = &self->settings;
+  s->ceiling = DEFAULT_CEILING;
+  s->input_gain = DEFAULT_INPUT_GAIN;
+  s->release = DEFAULT_RELEASE;
+  s->auto_release = DEFAULT_AUTO_RELEASE;
+  s->lookahead = DEFAULT_LOOKAHEAD;
+  s->true_peak = DEFAULT_TRUE_PEAK;
+  s->oversampling = DEFAULT_OVERSAMPLING;
+  s->link = DEFAULT_LINK;
+  s->interval = DEFAULT_INTERVAL;
+  self->latency = -1;
+  self->base_ts = GST_CLOCK_TIME_NONE;
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), FALSE);
+}

@@ -1,0 +1,1297 @@
+/* gst-master master: master files to a loudness target, exactly.
+ *
+ *   gst-master master [options] IN OUT
+ *   gst-master master [options] IN... DIR/
+ *   gst-master master            (no files: master a built-in demo signal)
+ *
+ * For each file: an analysis pass measures integrated loudness (BS.1770,
+ * libebur128 on the decoded stream), then render passes run
+ *   decode ! audioconvert ! masterloudnorm (static gain g) !
+ *   masterlimiter (ceiling) ! audioconvert (dither) ! encoder ! temp file
+ * and measure what is written (after quantisation). The first gain is
+ * target - measured, which is exact when the limiter does not act; when it
+ * does (a loud target on a dynamic mix) the gain is corrected by secant
+ * iteration on the measured result until the output is within the
+ * tolerance (default 0.03 LU). A measured true peak above the ceiling lowers
+ * the limiter's ceiling by the excess for the next pass. Each render pass
+ * writes the temporary file in OUT's folder; the one that meets the target
+ * is renamed to OUT. Everything streams: memory does not grow with length.
+ *
+ * Safety: OUT == IN (same file by path or inode) is refused, an existing
+ * OUT is refused without --force, the temporary file is removed on any
+ * failure or on SIGINT/SIGTERM, each failure prints one line on stderr and
+ * the exit status is non-zero. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ebur128.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <gst/audio/audio.h>
+
+#include "gst-master-common.h"
+#include "gst-master-master.h"
+#include "gstmasterloudnorm.h"
+
+GST_PLUGIN_STATIC_DECLARE (mastering);
+
+#define MAX_RENDER_PASSES 8
+
+/* ---- output formats ---- */
+
+typedef struct
+{
+  const gchar *name;            /* --format value */
+  const gchar *ext;             /* file extension */
+  const gchar *pre;             /* elements before the raw caps ("" or "x ! ") */
+  const gchar *raw;             /* raw caps written/measured */
+  const gchar *enc;             /* encoder (and muxer) */
+  gboolean dither16;            /* 16-bit: TPDF-HF dither + noise shaping */
+} OutFormat;
+
+static const OutFormat out_formats[] = {
+  {"wav24", "wav", "", "audio/x-raw,format=S24LE", "wavenc", FALSE},
+  {"wav16", "wav", "", "audio/x-raw,format=S16LE", "wavenc", TRUE},
+  {"wav32f", "wav", "", "audio/x-raw,format=F32LE", "wavenc", FALSE},
+  {"flac", "flac", "", "audio/x-raw,format=S24LE", "flacenc", FALSE},
+  {"flac16", "flac", "", "audio/x-raw,format=S16LE", "flacenc", TRUE},
+  {"ogg", "ogg", "", "audio/x-raw,format=F32LE", "vorbisenc ! oggmux", FALSE},
+  {"opus", "opus", "audioresample ! audio/x-raw,rate=48000 ! ",
+      "audio/x-raw,format=F32LE", "opusenc bitrate=192000 ! oggmux", FALSE},
+  {"mp3", "mp3", "audioresample ! ",
+      "audio/x-raw,format=S16LE,rate={48000,44100,32000}",
+      "lamemp3enc target=quality quality=0 ! xingmux", TRUE},
+};
+
+static const OutFormat *
+format_by_name (const gchar * name)
+{
+  if (!g_ascii_strcasecmp (name, "wav"))
+    name = "wav24";
+  if (!g_ascii_strcasecmp (name, "flac24"))
+    name = "flac";
+  if (!g_ascii_strcasecmp (name, "vorbis"))
+    name = "ogg";
+  for (guint i = 0; i < G_N_ELEMENTS (out_formats); i++)
+    if (!g_ascii_strcasecmp (out_formats[i].name, name))
+      return &out_formats[i];
+  return NULL;
+}
+
+static const OutFormat *
+format_by_path (const gchar * path)
+{
+  const gchar *dot = strrchr (path, '.');
+  if (!dot || strchr (dot, G_DIR_SEPARATOR))
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (out_formats); i++)
+    if (!g_ascii_strcasecmp (out_formats[i].ext, dot + 1))
+      return &out_formats[i];
+  return NULL;
+}
+
+/* ---- options ---- */
+
+typedef struct
+{
+  gdouble target;               /* LUFS */
+  gdouble ceiling;              /* dBTP */
+  gchar *target_name;           /* preset nick or NULL */
+  gboolean album, force, json, quiet;
+  gint jobs;
+  gdouble tolerance;            /* LU */
+  const OutFormat *format;      /* NULL: by extension */
+  gboolean progress;            /* stderr is a terminal */
+} Options;
+
+/* ---- measurement (libebur128 on the stream at a tap) ---- */
+
+typedef struct
+{
+  ebur128_state *st;
+  GstAudioInfo info;
+  gboolean have_info;
+  guint64 frames;
+  gint32 *conv;                 /* S24 -> S32 conversion, conv_frames */
+  gsize conv_frames;
+  gboolean format_changed;
+} Measure;
+
+typedef struct
+{
+  gdouble integrated, lra, true_peak, sample_peak;      /* LUFS, LU, dB */
+  guint64 frames;
+  gint rate, channels;
+} Stats;
+
+static void
+measure_clear (Measure * m)
+{
+  if (m->st)
+    ebur128_destroy (&m->st);
+  g_free (m->conv);
+  memset (m, 0, sizeof *m);
+}
+
+static void
+measure_caps (Measure * m, GstCaps * caps)
+{
+  GstAudioInfo info;
+  if (!gst_audio_info_from_caps (&info, caps))
+    return;
+  if (m->have_info) {
+    if (info.rate != m->info.rate || info.channels != m->info.channels
+        || info.finfo != m->info.finfo)
+      m->format_changed = TRUE;
+    return;
+  }
+  m->info = info;
+  m->have_info = TRUE;
+  m->st = ebur128_init ((unsigned) info.channels, (unsigned long) info.rate,
+      EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK);
+}
+
+static void
+measure_buffer (Measure * m, GstBuffer * buf)
+{
+  GstMapInfo map;
+  if (!m->st || m->format_changed)
+    return;
+  gint bpf = GST_AUDIO_INFO_BPF (&m->info);
+  gint ch = GST_AUDIO_INFO_CHANNELS (&m->info);
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return;
+  gsize n = map.size / bpf;
+  switch (GST_AUDIO_INFO_FORMAT (&m->info)) {
+    case GST_AUDIO_FORMAT_F32LE:
+      ebur128_add_frames_float (m->st, (const float *) map.data, n);
+      break;
+    case GST_AUDIO_FORMAT_F64LE:
+      ebur128_add_frames_double (m->st, (const double *) map.data, n);
+      break;
+    case GST_AUDIO_FORMAT_S16LE:
+      ebur128_add_frames_short (m->st, (const short *) map.data, n);
+      break;
+    case GST_AUDIO_FORMAT_S32LE:
+      ebur128_add_frames_int (m->st, (const int *) map.data, n);
+      break;
+    case GST_AUDIO_FORMAT_S24LE:{
+      const guint8 *p = map.data;
+      gsize done = 0;
+      if (!m->conv) {
+        m->conv_frames = 4096;
+        m->conv = g_new (gint32, m->conv_frames * ch);
+      }
+      while (done < n) {
+        gsize b = MIN (m->conv_frames, n - done);
+        for (gsize i = 0; i < b * ch; i++, p += 3)
+          m->conv[i] = (gint32) ((guint32) p[0] << 8 | (guint32) p[1] << 16
+              | (guint32) p[2] << 24);
+        ebur128_add_frames_int (m->st, m->conv, b);
+        done += b;
+      }
+      break;
+    }
+    default:
+      m->format_changed = TRUE;
+      break;
+  }
+  m->frames += n;
+  gst_buffer_unmap (buf, &map);
+}
+
+static GstPadProbeReturn
+measure_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Measure *m = user_data;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    measure_buffer (m, GST_PAD_PROBE_INFO_BUFFER (info));
+  } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *e = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (e) == GST_EVENT_CAPS) {
+      GstCaps *caps;
+      gst_event_parse_caps (e, &caps);
+      measure_caps (m, caps);
+    }
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static double
+lin_to_db (double v)
+{
+  return v > 0.0 ? 20.0 * log10 (v) : -HUGE_VAL;
+}
+
+static void
+measure_stats (Measure * m, Stats * s)
+{
+  memset (s, 0, sizeof *s);
+  s->integrated = s->true_peak = s->sample_peak = -HUGE_VAL;
+  s->frames = m->frames;
+  if (!m->st)
+    return;
+  s->rate = GST_AUDIO_INFO_RATE (&m->info);
+  s->channels = GST_AUDIO_INFO_CHANNELS (&m->info);
+  ebur128_loudness_global (m->st, &s->integrated);
+  if (ebur128_loudness_range (m->st, &s->lra) != EBUR128_SUCCESS)
+    s->lra = 0.0;
+  double tp = 0.0, sp = 0.0;
+  for (int c = 0; c < s->channels; c++) {
+    double v;
+    if (ebur128_true_peak (m->st, (unsigned) c, &v) == EBUR128_SUCCESS)
+      tp = MAX (tp, v);
+    if (ebur128_sample_peak (m->st, (unsigned) c, &v) == EBUR128_SUCCESS)
+      sp = MAX (sp, v);
+  }
+  s->true_peak = lin_to_db (MAX (tp, sp));
+  s->sample_peak = lin_to_db (sp);
+}
+
+/* ---- jobs ---- */
+
+static volatile sig_atomic_t interrupted = 0;
+
+typedef struct
+{
+  gchar *in_path;
+  gchar *out_path;
+  gchar *tmp_path;              /* temporary output in OUT's folder */
+  const OutFormat *format;
+  Stats before, after;
+  Measure in_m, out_m;          /* kept for album loudness */
+  gdouble gain_db;              /* pre-limiter gain applied */
+  gdouble limiter_ceiling;      /* dBTP given to masterlimiter */
+  gint passes;                  /* analysis + render passes */
+  gchar *error;                 /* one line, NULL when fine */
+  gboolean done;
+  /* progress, written by the worker, read by the main thread */
+  volatile gint permille;
+  volatile gint pass_no;
+} Job;
+
+static void
+job_fail (Job * j, const gchar * fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+job_fail (Job * j, const gchar * fmt, ...)
+{
+  va_list ap;
+  if (j->error)
+    return;
+  va_start (ap, fmt);
+  gchar *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  j->error = g_strdup_printf ("%s: %s", j->in_path, msg);
+  g_free (msg);
+}
+
+static void
+job_remove_tmp (Job * j)
+{
+  if (j->tmp_path) {
+    g_unlink (j->tmp_path);
+    g_free (j->tmp_path);
+    j->tmp_path = NULL;
+  }
+}
+
+static void
+job_free (Job * j)
+{
+  job_remove_tmp (j);
+  measure_clear (&j->in_m);
+  measure_clear (&j->out_m);
+  g_free (j->in_path);
+  g_free (j->out_path);
+  g_free (j->error);
+  g_free (j);
+}
+
+/* decodebin's audio pad -> the tail bin's ghost sink pad */
+static void
+on_pad_added (GstElement * dec, GstPad * pad, gpointer user_data)
+{
+  GstElement *tail = user_data;
+  GstPad *sink = gst_element_get_static_pad (tail, "sink");
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    caps = gst_pad_query_caps (pad, NULL);
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  if (g_str_has_prefix (gst_structure_get_name (s), "audio/")
+      && !gst_pad_is_linked (sink))
+    gst_pad_link (pad, sink);
+  gst_caps_unref (caps);
+  gst_object_unref (sink);
+}
+
+static gboolean
+set_prop_if_exists (GstElement * e, const gchar * name, const gchar * value)
+{
+  if (!e || !g_object_class_find_property (G_OBJECT_GET_CLASS (e), name))
+    return FALSE;
+  gst_util_set_object_arg (G_OBJECT (e), name, value);
+  return TRUE;
+}
+
+/* One pass over j->in_path. render == FALSE: analysis into j->in_m.
+ * render == TRUE: gain/ceiling chain written to j->tmp_path, measured into
+ * j->out_m. Returns FALSE with j->error set on failure. */
+static gboolean
+run_pass (Job * j, gboolean render)
+{
+  GError *err = NULL;
+  gchar *desc;
+  Measure *m = render ? &j->out_m : &j->in_m;
+
+  measure_clear (m);
+  if (render) {
+    const OutFormat *f = j->format;
+    desc = g_strdup_printf ("audioconvert ! audio/x-raw,format=F32LE,"
+        "layout=interleaved ! masterloudnorm name=ln mode=static interval=0 "
+        "max-gain=60 ! masterlimiter name=lim ! %saudioconvert name=oconv ! "
+        "capsfilter name=ocaps caps=\"%s\" ! identity name=tap ! %s ! "
+        "filesink name=sink", f->pre, f->raw, f->enc);
+  } else {
+    desc = g_strdup ("audioconvert ! audio/x-raw,format=F32LE,"
+        "layout=interleaved ! identity name=tap ! fakesink name=sink "
+        "sync=false");
+  }
+  GstElement *tail = gst_parse_bin_from_description (desc, TRUE, &err);
+  g_free (desc);
+  if (!tail) {
+    job_fail (j, "cannot build the chain: %s", err ? err->message : "?");
+    g_clear_error (&err);
+    return FALSE;
+  }
+  GstElement *pipe = gst_pipeline_new (NULL);
+  GstElement *src = gst_element_factory_make ("filesrc", NULL);
+  GstElement *dec = gst_element_factory_make ("decodebin", NULL);
+  g_object_set (src, "location", j->in_path, NULL);
+  gst_bin_add_many (GST_BIN (pipe), src, dec, tail, NULL);
+  gst_element_link (src, dec);
+  g_signal_connect (dec, "pad-added", G_CALLBACK (on_pad_added), tail);
+
+  if (render) {
+    GstElement *ln = gst_bin_get_by_name (GST_BIN (tail), "ln");
+    GstElement *lim = gst_bin_get_by_name (GST_BIN (tail), "lim");
+    GstElement *oconv = gst_bin_get_by_name (GST_BIN (tail), "oconv");
+    GstElement *sink = gst_bin_get_by_name (GST_BIN (tail), "sink");
+    /* gain = target - measured: give the gain directly */
+    g_object_set (ln, "target", 0.0, "measured-integrated", -j->gain_db, NULL);
+    gchar *c = g_strdup_printf ("%.4f", j->limiter_ceiling);
+    set_prop_if_exists (lim, "ceiling", c);
+    set_prop_if_exists (lim, "true-peak", "true");
+    g_free (c);
+    if (j->format->dither16) {
+      set_prop_if_exists (oconv, "dithering", "tpdf-hf");
+      set_prop_if_exists (oconv, "noise-shaping", "high");
+    }
+    g_object_set (sink, "location", j->tmp_path, NULL);
+    gst_object_unref (ln);
+    gst_object_unref (lim);
+    gst_object_unref (oconv);
+    gst_object_unref (sink);
+  }
+  GstElement *tap = gst_bin_get_by_name (GST_BIN (tail), "tap");
+  GstPad *tap_src = gst_element_get_static_pad (tap, "src");
+  gst_pad_add_probe (tap_src, GST_PAD_PROBE_TYPE_BUFFER
+      | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, measure_probe, m, NULL);
+  gst_object_unref (tap_src);
+  gst_object_unref (tap);
+
+  GstBus *bus = gst_element_get_bus (pipe);
+  gboolean ok = FALSE;
+  if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    /* the error message on the bus says why */
+  }
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
+        GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+    if (interrupted) {
+      job_fail (j, "interrupted");
+      if (msg)
+        gst_message_unref (msg);
+      break;
+    }
+    if (!msg) {
+      gint64 pos = 0, dur = 0;
+      if (gst_element_query_position (pipe, GST_FORMAT_TIME, &pos)
+          && gst_element_query_duration (pipe, GST_FORMAT_TIME, &dur)
+          && dur > 0)
+        g_atomic_int_set (&j->permille, (gint) CLAMP (pos * 1000 / dur, 0,
+                1000));
+      continue;
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+      ok = TRUE;
+    } else {
+      GError *e = NULL;
+      gst_message_parse_error (msg, &e, NULL);
+      if (render && GST_MESSAGE_SRC (msg)
+          && g_str_has_prefix (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)),
+              "sink"))
+        job_fail (j, "cannot write %s: %s", j->out_path, e->message);
+      else
+        job_fail (j, "cannot decode: %s", e ? e->message : "unknown error");
+      g_clear_error (&e);
+    }
+    gst_message_unref (msg);
+    break;
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  g_atomic_int_set (&j->permille, 1000);
+  j->passes++;
+
+  if (ok && (!m->have_info || m->frames == 0)) {
+    job_fail (j, "no audio stream");
+    ok = FALSE;
+  }
+  if (ok && m->format_changed) {
+    job_fail (j, "the audio format changes mid-stream (not supported)");
+    ok = FALSE;
+  }
+  if (ok)
+    measure_stats (m, render ? &j->after : &j->before);
+  return ok;
+}
+
+/* ---- gain iteration ---- */
+
+typedef struct
+{
+  gdouble g[MAX_RENDER_PASSES + 1];
+  gdouble f[MAX_RENDER_PASSES + 1];
+  gint n;
+} Secant;
+
+/* Next gain from the history of (gain, error) pairs: secant on the last
+ * two, slope bounded to [0.05, 1.5] (a limiter only makes the output grow
+ * more slowly than the gain); the first correction assumes slope 1. */
+static gdouble
+secant_next (Secant * s, gdouble g, gdouble f)
+{
+  s->g[s->n] = g;
+  s->f[s->n] = f;
+  s->n++;
+  gdouble slope = 1.0;
+  if (s->n >= 2) {
+    gdouble dg = s->g[s->n - 1] - s->g[s->n - 2];
+    gdouble df = s->f[s->n - 1] - s->f[s->n - 2];
+    if (fabs (dg) > 1e-6)
+      slope = CLAMP (df / dg, 0.05, 1.5);
+  }
+  gdouble step = CLAMP (-f / slope, -24.0, 24.0);
+  return g + step;
+}
+
+/* Renders until on target (all jobs share the gain in album mode).
+ * Returns TRUE when the target and ceiling were met. */
+static gboolean render_until_on_target (Job ** jobs, guint n_jobs,
+    const Options * o, GThreadPool * pool);
+
+/* Thread pool work: analysis or render pass of one job. */
+typedef struct
+{
+  Job *job;
+  gboolean render;
+  gint *remaining;
+  GMutex *lock;
+  GCond *cond;
+} Work;
+
+static void
+work_run (gpointer data, gpointer user_data)
+{
+  Work *w = data;
+  if (!w->job->error)
+    run_pass (w->job, w->render);
+  g_mutex_lock (w->lock);
+  (*w->remaining)--;
+  g_cond_signal (w->cond);
+  g_mutex_unlock (w->lock);
+  g_free (w);
+}
+
+static const Options *progress_opts;
+static Job **progress_jobs;
+static guint progress_n;
+
+static void
+print_progress (void)
+{
+  if (!progress_opts || !progress_opts->progress)
+    return;
+  gint pmin = 1000, pass = 0;
+  guint done = 0;
+  for (guint i = 0; i < progress_n; i++) {
+    Job *j = progress_jobs[i];
+    if (j->done || j->error) {
+      done++;
+      continue;
+    }
+    pmin = MIN (pmin, g_atomic_int_get (&j->permille));
+    pass = MAX (pass, g_atomic_int_get (&j->pass_no));
+  }
+  if (done == progress_n)
+    return;
+  gint bar = pmin * 30 / 1000;
+  gchar buf[31];
+  for (gint i = 0; i < 30; i++)
+    buf[i] = i < bar ? '#' : '-';
+  buf[30] = 0;
+  fprintf (stderr, "\rmastering [%s] %3d%%  pass %d  (%u/%u files done) ",
+      buf, pmin / 10, pass, done, progress_n);
+  fflush (stderr);
+}
+
+/* Runs one pass of every job without an error in the pool and waits. */
+static void
+run_all (Job ** jobs, guint n, gboolean render, GThreadPool * pool)
+{
+  GMutex lock;
+  GCond cond;
+  gint remaining = 0;
+  if (!pool) {
+    /* in the calling thread (one file iterated by a file worker) */
+    for (guint i = 0; i < n; i++) {
+      if (jobs[i]->error || jobs[i]->done)
+        continue;
+      g_atomic_int_set (&jobs[i]->permille, 0);
+      g_atomic_int_inc (&jobs[i]->pass_no);
+      run_pass (jobs[i], render);
+    }
+    return;
+  }
+  g_mutex_init (&lock);
+  g_cond_init (&cond);
+  for (guint i = 0; i < n; i++) {
+    if (jobs[i]->error || jobs[i]->done)
+      continue;
+    Work *w = g_new0 (Work, 1);
+    w->job = jobs[i];
+    w->render = render;
+    w->remaining = &remaining;
+    w->lock = &lock;
+    w->cond = &cond;
+    g_atomic_int_set (&jobs[i]->permille, 0);
+    g_atomic_int_inc (&jobs[i]->pass_no);
+    g_mutex_lock (&lock);
+    remaining++;
+    g_mutex_unlock (&lock);
+    g_thread_pool_push (pool, w, NULL);
+  }
+  g_mutex_lock (&lock);
+  while (remaining > 0) {
+    gint64 until = g_get_monotonic_time () + 200 * G_TIME_SPAN_MILLISECOND;
+    g_cond_wait_until (&cond, &lock, until);
+    g_mutex_unlock (&lock);
+    print_progress ();
+    g_mutex_lock (&lock);
+  }
+  g_mutex_unlock (&lock);
+  g_mutex_clear (&lock);
+  g_cond_clear (&cond);
+}
+
+/* Album loudness of the measured streams (gating over all of them). */
+static gdouble
+album_integrated (Job ** jobs, guint n, gboolean after)
+{
+  ebur128_state **st = g_new0 (ebur128_state *, n);
+  size_t k = 0;
+  for (guint i = 0; i < n; i++) {
+    Measure *m = after ? &jobs[i]->out_m : &jobs[i]->in_m;
+    if (!jobs[i]->error && m->st)
+      st[k++] = m->st;
+  }
+  double l = -HUGE_VAL;
+  if (k > 0 && ebur128_loudness_global_multiple (st, k, &l) != EBUR128_SUCCESS)
+    l = -HUGE_VAL;
+  g_free (st);
+  return l;
+}
+
+static volatile gint files_remaining;
+static gboolean job_commit (Job * j, const Options * o);
+
+/* One file, not album: analysis, render passes, commit; in this thread. */
+static void
+file_work (gpointer data, gpointer user_data)
+{
+  Job *j = data;
+  const Options *o = user_data;
+  g_atomic_int_inc (&j->pass_no);
+  if (run_pass (j, FALSE) && render_until_on_target (&j, 1, o, NULL))
+    job_commit (j, o);
+  g_atomic_int_add (&files_remaining, -1);
+}
+
+static gboolean
+render_until_on_target (Job ** jobs, guint n, const Options * o,
+    GThreadPool * pool)
+{
+  Secant sec = { {0}, {0}, 0 };
+  gdouble in_l = o->album ? album_integrated (jobs, n, FALSE) :
+      jobs[0]->before.integrated;
+  if (!isfinite (in_l)) {
+    for (guint i = 0; i < n; i++)
+      job_fail (jobs[i], "silent or too short to measure loudness");
+    return FALSE;
+  }
+  gdouble g = o->target - in_l;
+  gdouble best_err = HUGE_VAL;
+  for (guint i = 0; i < n; i++)
+    jobs[i]->limiter_ceiling = o->ceiling;
+
+  for (gint pass = 0; pass < MAX_RENDER_PASSES; pass++) {
+    for (guint i = 0; i < n; i++)
+      jobs[i]->gain_db = g;
+    run_all (jobs, n, TRUE, pool);
+    gboolean any_ok = FALSE;
+    for (guint i = 0; i < n; i++)
+      any_ok |= jobs[i]->error == NULL;
+    if (!any_ok || interrupted)
+      return FALSE;
+
+    gdouble out_l = o->album ? album_integrated (jobs, n, TRUE) :
+        jobs[0]->after.integrated;
+    gdouble err = out_l - o->target;
+    gboolean peaks_ok = TRUE;
+    for (guint i = 0; i < n; i++) {
+      Job *j = jobs[i];
+      if (j->error)
+        continue;
+      gdouble excess = j->after.true_peak - o->ceiling;
+      if (excess > 0.0) {
+        /* over the ceiling after quantisation/encoding: lower the
+         * limiter's ceiling by the excess (and a margin) */
+        j->limiter_ceiling -= excess + 0.02;
+        peaks_ok = FALSE;
+      }
+    }
+    best_err = MIN (best_err, fabs (err));
+    if (fabs (err) <= o->tolerance && peaks_ok)
+      return TRUE;
+    if (fabs (err) > o->tolerance)
+      g = secant_next (&sec, g, err);
+  }
+  for (guint i = 0; i < n; i++)
+    job_fail (jobs[i], "target %.1f LUFS not reached under the ceiling "
+        "%.1f dBTP after %d render passes (closest %+.2f LU)", o->target,
+        o->ceiling, MAX_RENDER_PASSES, best_err);
+  return FALSE;
+}
+
+/* ---- file checks ---- */
+
+static gboolean
+same_file (const gchar * a, const gchar * b)
+{
+  GStatBuf sa, sb;
+  if (g_stat (a, &sa) != 0 || g_stat (b, &sb) != 0)
+    return FALSE;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Validates paths and creates the temporary file. Returns FALSE (with the
+ * job's error set) when the job cannot run. */
+static gboolean
+job_prepare (Job * j, const Options * o)
+{
+  if (g_access (j->in_path, R_OK) != 0) {
+    job_fail (j, "%s", g_strerror (errno));
+    return FALSE;
+  }
+  if (g_file_test (j->in_path, G_FILE_TEST_IS_DIR)) {
+    job_fail (j, "is a directory");
+    return FALSE;
+  }
+  gchar *in_real = realpath (j->in_path, NULL);
+  gchar *out_real = realpath (j->out_path, NULL);
+  gboolean same = (in_real && out_real && !strcmp (in_real, out_real))
+      || same_file (j->in_path, j->out_path);
+  free (in_real);
+  free (out_real);
+  if (same) {
+    job_fail (j, "output %s is the input file; refusing to overwrite it",
+        j->out_path);
+    return FALSE;
+  }
+  if (g_file_test (j->out_path, G_FILE_TEST_IS_DIR)) {
+    job_fail (j, "output %s is a directory", j->out_path);
+    return FALSE;
+  }
+  if (g_file_test (j->out_path, G_FILE_TEST_EXISTS) && !o->force) {
+    job_fail (j, "output %s exists (use --force to overwrite)", j->out_path);
+    return FALSE;
+  }
+  gchar *dir = g_path_get_dirname (j->out_path);
+  gchar *base = g_path_get_basename (j->out_path);
+  gchar *tmpl = g_strdup_printf ("%s%c.%s.XXXXXX.part", dir,
+      G_DIR_SEPARATOR, base);
+  gint fd = g_mkstemp_full (tmpl, O_RDWR, 0644);
+  if (fd < 0) {
+    job_fail (j, "cannot write to folder %s: %s", dir, g_strerror (errno));
+    g_free (tmpl);
+  } else {
+    close (fd);
+    j->tmp_path = tmpl;
+  }
+  g_free (dir);
+  g_free (base);
+  return j->tmp_path != NULL;
+}
+
+static gboolean
+job_commit (Job * j, const Options * o)
+{
+  if (!o->force && g_file_test (j->out_path, G_FILE_TEST_EXISTS)) {
+    job_fail (j, "output %s appeared while working; not overwritten",
+        j->out_path);
+    return FALSE;
+  }
+  /* the temporary file was created 0600 by mkstemp: honour the umask */
+  mode_t um = umask (0);
+  umask (um);
+  g_chmod (j->tmp_path, 0666 & ~um);
+  if (g_rename (j->tmp_path, j->out_path) != 0) {
+    job_fail (j, "cannot rename to %s: %s", j->out_path, g_strerror (errno));
+    return FALSE;
+  }
+  g_free (j->tmp_path);
+  j->tmp_path = NULL;
+  j->done = TRUE;
+  return TRUE;
+}
+
+/* ---- report ---- */
+
+static gchar *
+fmt_db (gdouble v, const gchar * unit)
+{
+  if (!isfinite (v))
+    return g_strdup_printf ("   -inf %s", unit);
+  return g_strdup_printf ("%7.2f %s", v, unit);
+}
+
+static void
+print_stats_row (const gchar * label, const Stats * s)
+{
+  gchar *i = fmt_db (s->integrated, "LUFS");
+  gchar *tp = fmt_db (s->true_peak, "dBTP");
+  gdouble plr = s->true_peak - s->integrated;
+  gchar *p = fmt_db (isfinite (plr) ? plr : NAN, "LU");
+  printf ("  %-7s %s  %6.2f LU  %s  %s\n", label, i, s->lra, tp, p);
+  g_free (i);
+  g_free (tp);
+  g_free (p);
+}
+
+static void
+json_string (GString * s, const gchar * v)
+{
+  g_string_append_c (s, '"');
+  for (const gchar * p = v; p && *p; p++) {
+    if (*p == '"' || *p == '\\')
+      g_string_append_printf (s, "\\%c", *p);
+    else if ((guchar) * p < 0x20)
+      g_string_append_printf (s, "\\u%04x", *p);
+    else
+      g_string_append_c (s, *p);
+  }
+  g_string_append_c (s, '"');
+}
+
+static void
+json_num (GString * s, const gchar * key, gdouble v)
+{
+  if (isfinite (v))
+    g_string_append_printf (s, "\"%s\": %.4f", key, v);
+  else
+    g_string_append_printf (s, "\"%s\": null", key);
+}
+
+static void
+json_stats (GString * s, const gchar * key, const Stats * st)
+{
+  g_string_append_printf (s, "\"%s\": {", key);
+  json_num (s, "integrated", st->integrated);
+  g_string_append (s, ", ");
+  json_num (s, "loudness_range", st->lra);
+  g_string_append (s, ", ");
+  json_num (s, "true_peak", st->true_peak);
+  g_string_append (s, ", ");
+  json_num (s, "sample_peak", st->sample_peak);
+  g_string_append (s, ", ");
+  json_num (s, "plr", st->true_peak - st->integrated);
+  g_string_append_printf (s, ", \"frames\": %" G_GUINT64_FORMAT
+      ", \"rate\": %d, \"channels\": %d}", st->frames, st->rate, st->channels);
+}
+
+static void
+report (Job ** jobs, guint n, const Options * o)
+{
+  if (o->json) {
+    GString *s = g_string_new ("[\n");
+    for (guint i = 0; i < n; i++) {
+      Job *j = jobs[i];
+      g_string_append (s, "  {\"input\": ");
+      json_string (s, j->in_path);
+      g_string_append (s, ", \"output\": ");
+      json_string (s, j->out_path);
+      g_string_append_printf (s, ", \"ok\": %s, ",
+          j->done ? "true" : "false");
+      json_num (s, "target", o->target);
+      g_string_append (s, ", ");
+      json_num (s, "ceiling", o->ceiling);
+      g_string_append_printf (s, ", \"album\": %s, ",
+          o->album ? "true" : "false");
+      if (j->done) {
+        json_num (s, "gain_db", j->gain_db);
+        g_string_append (s, ", ");
+        json_num (s, "limiter_ceiling", j->limiter_ceiling);
+        g_string_append_printf (s, ", \"passes\": %d, ", j->passes);
+        json_stats (s, "before", &j->before);
+        g_string_append (s, ", ");
+        json_stats (s, "after", &j->after);
+      } else {
+        g_string_append (s, "\"error\": ");
+        json_string (s, j->error ? j->error : "not done");
+      }
+      g_string_append_printf (s, "}%s\n", i + 1 < n ? "," : "");
+    }
+    g_string_append (s, "]\n");
+    fputs (s->str, stdout);
+    g_string_free (s, TRUE);
+    return;
+  }
+  if (o->quiet)
+    return;
+  for (guint i = 0; i < n; i++) {
+    Job *j = jobs[i];
+    if (!j->done)
+      continue;
+    printf ("%s -> %s\n", j->in_path, j->out_path);
+    printf ("          integrated       LRA    true peak         PLR\n");
+    print_stats_row ("before", &j->before);
+    print_stats_row ("after", &j->after);
+    printf ("  gain %+.2f dB, %d passes (1 analysis + %d render), target "
+        "%.1f LUFS%s, ceiling %.1f dBTP, %s, %.1f s\n", j->gain_db, j->passes,
+        j->passes - 1, o->target, o->album ? " (album)" : "", o->ceiling,
+        j->format->name, j->after.rate > 0 ?
+        (double) j->after.frames / j->after.rate : 0.0);
+  }
+}
+
+/* ---- signals ---- */
+
+static void
+on_signal (int sig)
+{
+  interrupted = 1;
+}
+
+/* ---- demo signal ---- */
+
+static guint32
+demo_rand (guint32 * s)
+{
+  *s ^= *s << 13;
+  *s ^= *s >> 17;
+  *s ^= *s << 5;
+  return *s;
+}
+
+static float
+demo_noise (guint32 * s)
+{
+  return (float) ((demo_rand (s) >> 8) / 8388608.0 - 1.0);
+}
+
+/* 40 s of programme-like stereo at 48 kHz: a soft intro, drums + bass +
+ * chords verse, a dense loud chorus, 1.5 s of silence, a quiet outro.
+ * Written as 32-bit float WAV. */
+static gboolean
+write_demo (const gchar * path, GError ** error)
+{
+  const gint rate = 48000, ch = 2;
+  const gsize n = 40 * (gsize) rate;
+  float *x = g_new0 (float, n * ch);
+  guint32 seed = 12345;
+  double lp = 0, lp2 = 0;
+  for (gsize i = 0; i < n; i++) {
+    double t = (double) i / rate;
+    double beat = fmod (t, 0.5);
+    double bar = floor (t / 2.0);
+    double section;             /* level of the section, linear */
+    if (t < 8)
+      section = 0.12;
+    else if (t < 20)
+      section = 0.45;
+    else if (t < 32)
+      section = 0.9;
+    else if (t < 33.5)
+      section = 0.0;
+    else
+      section = 0.08;
+    double kick = (t >= 8 && t < 32) ? exp (-beat * 30) * sin (2 * G_PI *
+        (50 + 80 * exp (-beat * 40)) * beat) : 0;
+    double nz = demo_noise (&seed);
+    lp += 0.3 * (nz - lp);
+    lp2 += 0.05 * (nz - lp2);
+    double hat = (t >= 8 && t < 32 && fmod (t, 0.25) < 0.03) ?
+        (nz - lp) * exp (-fmod (t, 0.25) * 120) : 0;
+    double root = 55.0 * pow (2.0, ((int) bar % 4 == 3 ? 5 : (int) bar % 4 *
+            2) / 12.0);
+    double bass = 0.5 * sin (2 * G_PI * root * t);
+    double chord = 0.25 * (sin (2 * G_PI * root * 4 * t)
+        + sin (2 * G_PI * root * 5 * t) + sin (2 * G_PI * root * 6 * t));
+    double pad = lp2 * 2.0;
+    double l = section * (0.8 * kick + 0.4 * hat + bass * 0.6 + chord * 0.5
+        + pad * (t >= 20 && t < 32 ? 1.0 : 0.3));
+    double r = section * (0.8 * kick + 0.3 * hat + bass * 0.6 + chord * 0.45
+        + (lp2 - lp) * 0.5);
+    x[i * 2] = (float) CLAMP (l * 0.7, -1.0, 1.0);
+    x[i * 2 + 1] = (float) CLAMP (r * 0.7, -1.0, 1.0);
+  }
+  /* RIFF/WAVE, WAVE_FORMAT_IEEE_FLOAT */
+  guint32 data_bytes = (guint32) (n * ch * 4);
+  guint8 h[44];
+  memcpy (h, "RIFF", 4);
+  GST_WRITE_UINT32_LE (h + 4, 36 + data_bytes);
+  memcpy (h + 8, "WAVEfmt ", 8);
+  GST_WRITE_UINT32_LE (h + 16, 16);
+  GST_WRITE_UINT16_LE (h + 20, 3);
+  GST_WRITE_UINT16_LE (h + 22, ch);
+  GST_WRITE_UINT32_LE (h + 24, rate);
+  GST_WRITE_UINT32_LE (h + 28, rate * ch * 4);
+  GST_WRITE_UINT16_LE (h + 32, ch * 4);
+  GST_WRITE_UINT16_LE (h + 34, 32);
+  memcpy (h + 36, "data", 4);
+  GST_WRITE_UINT32_LE (h + 40, data_bytes);
+  FILE *f = g_fopen (path, "wb");
+  gboolean ok = f && fwrite (h, 1, 44, f) == 44
+      && fwrite (x, 4, n * ch, f) == n * ch;
+  if (f && fclose (f) != 0)
+    ok = FALSE;
+  if (!ok)
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+        "cannot write %s: %s", path, g_strerror (errno));
+  g_free (x);
+  return ok;
+}
+
+/* ---- main ---- */
+
+static void
+ensure_plugin (void)
+{
+  if (!gst_is_initialized ())
+    gst_init (NULL, NULL);
+  GstElementFactory *f = gst_element_factory_find ("masterloudnorm");
+  if (f)
+    gst_object_unref (f);
+  else
+    GST_PLUGIN_STATIC_REGISTER (mastering);
+}
+
+static gboolean
+resolve_target (const gchar * target, const gchar * preset,
+    const gchar * ceiling, Options * o, gchar ** err)
+{
+  GstMasterLoudnormPreset p;
+  gdouble t = -14.0, c = -1.0;
+  gst_master_loudnorm_preset_values (GST_MASTER_LOUDNORM_PRESET_STREAMING,
+      &t, &c);
+  if (preset) {
+    if (!gst_master_loudnorm_preset_from_name (preset, &p)
+        || !gst_master_loudnorm_preset_values (p, &t, &c)) {
+      *err = g_strdup_printf ("unknown preset '%s' (streaming, apple, "
+          "ebu-r128, atsc-a85, podcast)", preset);
+      return FALSE;
+    }
+  }
+  if (target) {
+    gchar *end = NULL;
+    gdouble v = g_ascii_strtod (target, &end);
+    if (end && end != target && *end == '\0') {
+      t = v;
+    } else if (gst_master_loudnorm_preset_from_name (target, &p)
+        && gst_master_loudnorm_preset_values (p, &t, &c)) {
+      /* a preset name: its target and ceiling */
+    } else {
+      *err = g_strdup_printf ("--target '%s' is neither a number (LUFS) nor "
+          "a preset name", target);
+      return FALSE;
+    }
+  }
+  if (ceiling) {
+    gchar *end = NULL;
+    gdouble v = g_ascii_strtod (ceiling, &end);
+    if (!end || end == ceiling || *end != '\0') {
+      *err = g_strdup_printf ("--ceiling '%s' is not a number (dBTP)",
+          ceiling);
+      return FALSE;
+    }
+    c = v;
+  }
+  if (t < -70.0 || t > 0.0 || c < -20.0 || c > 0.0) {
+    *err = g_strdup_printf ("target %.1f LUFS / ceiling %.1f dBTP out of "
+        "range (-70..0, -20..0)", t, c);
+    return FALSE;
+  }
+  o->target = t;
+  o->ceiling = c;
+  return TRUE;
+}
+
+static gchar *
+output_in_dir (const gchar * dir, const gchar * in, const OutFormat * f)
+{
+  gchar *base = g_path_get_basename (in);
+  gchar *dot = strrchr (base, '.');
+  if (dot && f)
+    *dot = '\0';
+  gchar *name = f ? g_strdup_printf ("%s.%s", base, f->ext) : g_strdup (base);
+  gchar *out = g_build_filename (dir, name, NULL);
+  g_free (base);
+  g_free (name);
+  return out;
+}
+
+static int
+master_main (int argc, char **argv, gboolean demo)
+{
+  gchar *target = NULL, *preset = NULL, *ceiling = NULL, *format = NULL;
+  gboolean album = FALSE, force = FALSE, json = FALSE, quiet = FALSE;
+  gint jobs_n = 1;
+  gdouble tolerance = 0.03;
+  GOptionEntry entries[] = {
+    {"target", 't', 0, G_OPTION_ARG_STRING, &target,
+        "Integrated loudness target: LUFS or a preset name", "LUFS|PRESET"},
+    {"ceiling", 'c', 0, G_OPTION_ARG_STRING, &ceiling,
+        "True-peak ceiling, dBTP (default: the preset's)", "dBTP"},
+    {"preset", 'p', 0, G_OPTION_ARG_STRING, &preset,
+        "streaming (-14/-1, default), apple (-16/-1), ebu-r128 (-23/-1), "
+          "atsc-a85 (-24/-2), podcast (-16/-1)", "NAME"},
+    {"album", 'a', 0, G_OPTION_ARG_NONE, &album,
+        "One gain for all files: the album hits the target, relative "
+          "loudness kept", NULL},
+    {"format", 'f', 0, G_OPTION_ARG_STRING, &format,
+        "wav (=wav24), wav16, wav32f, flac, flac16, ogg, opus, mp3 "
+          "(default: by OUT's extension)", "FMT"},
+    {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs_n,
+        "Files processed at once", "N"},
+    {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Report as JSON", NULL},
+    {"force", 0, 0, G_OPTION_ARG_NONE, &force,
+        "Overwrite an existing OUT", NULL},
+    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No report", NULL},
+    {"tolerance", 0, 0, G_OPTION_ARG_DOUBLE, &tolerance,
+        "Largest accepted distance from target, LU (default 0.03)", "LU"},
+    {NULL}
+  };
+  GOptionContext *ctx = g_option_context_new (demo ? "- master a built-in "
+      "demo signal" : "[IN OUT | IN... DIR] - master to a loudness target");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_summary (ctx, "Measures, sets the loudness and "
+      "true-peak limits each file so that it meets the target integrated "
+      "loudness (+-tolerance) with its true peak under the ceiling.\n"
+      "With no files: masters a built-in demo signal.");
+  GError *err = NULL;
+  int status = 0;
+  Options o = { 0 };
+  Job **jobs = NULL;
+  guint n_jobs = 0;
+  gchar *demo_dir = NULL;
+  gchar *msg = NULL;
+
+  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
+    fprintf (stderr, "gst-master master: %s\n", err->message);
+    g_clear_error (&err);
+    g_option_context_free (ctx);
+    return 2;
+  }
+  g_option_context_free (ctx);
+  ensure_plugin ();
+
+  if (!resolve_target (target, preset, ceiling, &o, &msg)) {
+    fprintf (stderr, "gst-master master: %s\n", msg);
+    g_free (msg);
+    return 2;
+  }
+  o.album = album;
+  o.force = force;
+  o.json = json;
+  o.quiet = quiet;
+  o.jobs = CLAMP (jobs_n, 1, 64);
+  o.tolerance = CLAMP (tolerance, 0.001, 1.0);
+  o.progress = isatty (STDERR_FILENO) && !json && !quiet;
+  if (format && !(o.format = format_by_name (format))) {
+    fprintf (stderr, "gst-master master: unknown format '%s'\n", format);
+    return 2;
+  }
+  GstElementFactory *lf = gst_element_factory_find ("masterlimiter");
+  if (!lf) {
+    fprintf (stderr, "gst-master master: element masterlimiter not "
+        "available\n");
+    return 1;
+  }
+  gst_object_unref (lf);
+
+  /* collect (IN, OUT) pairs */
+  gint n_files = demo ? 0 : argc - 1;
+  gchar **files = argv + 1;
+  gchar *demo_in = NULL, *demo_out = NULL;
+  if (n_files == 0) {
+    demo_dir = g_dir_make_tmp ("gst-master-demo-XXXXXX", &err);
+    if (!demo_dir) {
+      fprintf (stderr, "gst-master demo: %s\n", err->message);
+      g_clear_error (&err);
+      return 1;
+    }
+    demo_in = g_build_filename (demo_dir, "demo.wav", NULL);
+    demo_out = g_build_filename (demo_dir, "demo-master.wav", NULL);
+    if (!write_demo (demo_in, &err)) {
+      fprintf (stderr, "gst-master demo: %s\n", err->message);
+      g_clear_error (&err);
+      return 1;
+    }
+    if (!o.quiet && !o.json)
+      printf ("demo: mastering a generated 40 s programme (%s) to %.1f LUFS, "
+          "%.1f dBTP\n", demo_in, o.target, o.ceiling);
+    n_jobs = 1;
+    jobs = g_new0 (Job *, 1);
+    jobs[0] = g_new0 (Job, 1);
+    jobs[0]->in_path = demo_in;
+    jobs[0]->out_path = demo_out;
+  } else if (n_files == 1) {
+    fprintf (stderr, "gst-master master: missing OUT (usage: gst-master "
+        "master [options] IN OUT | IN... DIR)\n");
+    return 2;
+  } else {
+    const gchar *last = files[n_files - 1];
+    gboolean dir_mode = g_file_test (last, G_FILE_TEST_IS_DIR);
+    if (!dir_mode && n_files > 2) {
+      fprintf (stderr, "gst-master master: with several inputs the last "
+          "argument must be an existing folder: %s\n", last);
+      return 2;
+    }
+    n_jobs = n_files - 1;
+    jobs = g_new0 (Job *, n_jobs);
+    for (guint i = 0; i < n_jobs; i++) {
+      jobs[i] = g_new0 (Job, 1);
+      jobs[i]->in_path = g_strdup (files[i]);
+      jobs[i]->out_path = dir_mode ? output_in_dir (last, files[i], o.format)
+          : g_strdup (last);
+    }
+  }
+  for (guint i = 0; i < n_jobs; i++) {
+    Job *j = jobs[i];
+    j->format = o.format ? o.format : format_by_path (j->out_path);
+    if (!j->format) {
+      if (n_files > 2 || g_file_test (files[n_files - 1], G_FILE_TEST_IS_DIR))
+        j->format = format_by_name ("wav24");
+      else
+        job_fail (j, "unknown output type for %s (use .wav, .flac, .ogg, "
+            ".opus, .mp3 or --format)", j->out_path);
+    }
+    if (!j->error)
+      job_prepare (j, &o);
+  }
+
+  struct sigaction sa, old_int, old_term;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction (SIGINT, &sa, &old_int);
+  sigaction (SIGTERM, &sa, &old_term);
+
+  progress_opts = &o;
+  progress_jobs = jobs;
+  progress_n = n_jobs;
+  GThreadPool *pool = g_thread_pool_new (work_run, NULL, o.jobs, FALSE, NULL);
+
+  if (o.album) {
+    run_all (jobs, n_jobs, FALSE, pool);     /* analysis of every file */
+    gboolean all_ok = TRUE;
+    for (guint i = 0; i < n_jobs; i++)
+      all_ok &= jobs[i]->error == NULL;
+    if (!all_ok) {
+      /* one bad file spoils the album gain: fail them all */
+      for (guint i = 0; i < n_jobs; i++)
+        job_fail (jobs[i], "not mastered: another file of the album failed");
+    } else if (render_until_on_target (jobs, n_jobs, &o, pool)) {
+      for (guint i = 0; i < n_jobs; i++)
+        job_commit (jobs[i], &o);
+    }
+  } else {
+    /* each file on its own: o.jobs files iterate at once, each in one
+     * thread of file_pool running its passes in that thread */
+    GThreadPool *file_pool = g_thread_pool_new (file_work, &o, o.jobs,
+        FALSE, NULL);
+    files_remaining = 0;
+    for (guint i = 0; i < n_jobs; i++) {
+      if (jobs[i]->error)
+        continue;
+      g_atomic_int_inc (&files_remaining);
+      g_thread_pool_push (file_pool, jobs[i], NULL);
+    }
+    while (g_atomic_int_get (&files_remaining) > 0) {
+      g_usleep (200 * 1000);
+      print_progress ();
+    }
+    g_thread_pool_free (file_pool, FALSE, TRUE);
+  }
+
+  if (progress_opts->progress)
+    fprintf (stderr, "\r%80s\r", "");
+  g_thread_pool_free (pool, FALSE, TRUE);
+  sigaction (SIGINT, &old_int, NULL);
+  sigaction (SIGTERM, &old_term, NULL);
+
+  report (jobs, n_jobs, &o);
+  for (guint i = 0; i < n_jobs; i++) {
+    if (jobs[i]->error) {
+      gm_error (NULL, "%s", jobs[i]->error);
+      status = 1;
+    }
+    job_remove_tmp (jobs[i]);
+  }
+  if (interrupted)
+    status = 130;
+  if (demo_dir && status == 0 && !o.quiet && !o.json)
+    printf ("demo: mastered file: %s\n", demo_out);
+  for (guint i = 0; i < n_jobs; i++)
+    job_free (jobs[i]);
+  g_free (jobs);
+  g_free (demo_dir);
+  return status;
+}
+
+int
+gm_master_main (int argc, char **argv)
+{
+  return master_main (argc, argv, FALSE);
+}
+
+int
+gm_demo_main (int argc, char **argv)
+{
+  /* options as for master; file arguments are ignored */
+  return master_main (argc, argv, TRUE);
+}
