@@ -254,51 +254,60 @@ set_imager_linked (GstMasterChain * self, gboolean linked)
   self->imager_linked = linked;
 }
 
-/* On the saturator's src pad: route around the stereo-only imager.
- * - CAPS events: stereo goes through the imager, anything else bypasses it
- *   (relinking here is safe: the event is pushed to the new peer, with the
- *   sticky events before it, once the probe returns).
- * - CAPS / ACCEPT_CAPS queries are answered by the stages after the imager,
- *   which take every channel count; the imager keeps stereo unchanged, so
- *   what they accept is what the chain accepts. */
+/* On the saturator's src pad: CAPS events decide the route. Stereo goes
+ * through the imager, anything else bypasses it. Relinking here is safe: once
+ * the probe returns, the event is pushed to the new peer, preceded by the
+ * sticky events it has not seen. */
 static GstPadProbeReturn
-caps_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+caps_event_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   GstMasterChain *self = GST_MASTER_CHAIN (user_data);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
 
-  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
-    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-    if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
-      GstCaps *caps;
-      gint channels = 0;
-      gst_event_parse_caps (event, &caps);
-      gst_structure_get_int (gst_caps_get_structure (caps, 0), "channels", &channels);
-      g_mutex_lock (&self->relink_lock);
-      set_imager_linked (self, channels == 2);
-      g_mutex_unlock (&self->relink_lock);
-    }
-    return GST_PAD_PROBE_OK;
-  }
-
-  if (info->type & GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM) {
-    GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
-    if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS
-        && GST_QUERY_TYPE (query) != GST_QUERY_ACCEPT_CAPS)
-      return GST_PAD_PROBE_OK;
-    GstPad *after = stage_pad (self, GST_MASTER_CHAIN_LOUDNORM, "sink");
-    if (!gst_pad_query (after, query)) {
-      if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
-        GstCaps *empty = gst_caps_new_empty ();
-        gst_query_set_caps_result (query, empty);
-        gst_caps_unref (empty);
-      } else {
-        gst_query_set_accept_caps_result (query, FALSE);
-      }
-    }
-    gst_object_unref (after);
-    return GST_PAD_PROBE_HANDLED;
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    gint channels = 0;
+    gst_event_parse_caps (event, &caps);
+    gst_structure_get_int (gst_caps_get_structure (caps, 0), "channels", &channels);
+    g_mutex_lock (&self->relink_lock);
+    set_imager_linked (self, channels == 2);
+    g_mutex_unlock (&self->relink_lock);
   }
   return GST_PAD_PROBE_OK;
+}
+
+/* On the imager's pads: CAPS and ACCEPT_CAPS queries reaching the imager
+ * from either side are answered by the stage on its other side (the
+ * loudness stage downstream, the saturator upstream), which take every
+ * channel count. The imager keeps stereo unchanged, so what they accept is
+ * what the chain accepts, and negotiation of a mono or 5.1 stream does not
+ * stop at the stereo-only imager. */
+static GstPadProbeReturn
+caps_query_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstMasterChain *self = GST_MASTER_CHAIN (user_data);
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS
+      && GST_QUERY_TYPE (query) != GST_QUERY_ACCEPT_CAPS)
+    return GST_PAD_PROBE_OK;
+  GstPad *other = GST_PAD_IS_SINK (pad)
+      ? stage_pad (self, GST_MASTER_CHAIN_LOUDNORM, "sink")
+      : stage_pad (self, GST_MASTER_CHAIN_SATURATOR, "src");
+  gboolean ok = gst_pad_query (other, query);
+  GST_LOG_OBJECT (self, "%s query around the imager: %d %" GST_PTR_FORMAT,
+      GST_QUERY_TYPE_NAME (query), ok, query);
+  if (!ok) {
+    if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
+      GstCaps *empty = gst_caps_new_empty ();
+      gst_query_set_caps_result (query, empty);
+      gst_caps_unref (empty);
+    } else {
+      gst_query_set_accept_caps_result (query, FALSE);
+    }
+  }
+  gst_object_unref (other);
+  return GST_PAD_PROBE_HANDLED;
 }
 
 static gboolean
@@ -328,6 +337,22 @@ set_child_double (GstMasterChain * self, GstMasterChainStage i, const gchar * pr
     g_object_set (self->stage[i], prop, value, NULL);
 }
 
+/* The chain starts with every tone and dynamics stage neutral, so that only
+ * loudness and the limiter act until a character or child property says
+ * otherwise: the compressor at ratio 1 (passthrough), the saturator fully
+ * dry (mix 0, bit-exact) without oversampling (no latency, little cost; the
+ * character presets that saturate raise it, and a user who sets
+ * saturator::mix should set saturator::oversampling=2 or more too, in
+ * READY). The EQ, imager and meter are neutral by their own defaults. */
+static void
+neutral_defaults (GstMasterChain * self)
+{
+  set_child_double (self, GST_MASTER_CHAIN_COMP, "ratio", 1.0);
+  set_child_double (self, GST_MASTER_CHAIN_SATURATOR, "mix", 0.0);
+  if (child_has_property (self, GST_MASTER_CHAIN_SATURATOR, "oversampling"))
+    g_object_set (self->stage[GST_MASTER_CHAIN_SATURATOR], "oversampling", 1u, NULL);
+}
+
 /* Swaps the compressor stage (single band <-> multiband); NULL/READY only. */
 static void
 replace_comp (GstMasterChain * self, gboolean multiband)
@@ -342,6 +367,8 @@ replace_comp (GstMasterChain * self, gboolean multiband)
   gst_bin_add (GST_BIN (self), self->stage[GST_MASTER_CHAIN_COMP]);
   link_stages (self, GST_MASTER_CHAIN_EQ, GST_MASTER_CHAIN_COMP);
   link_stages (self, GST_MASTER_CHAIN_COMP, GST_MASTER_CHAIN_SATURATOR);
+  /* mastercomp is neutral at ratio 1; mastermbcomp's bands default to it */
+  set_child_double (self, GST_MASTER_CHAIN_COMP, "ratio", 1.0);
   gst_element_sync_state_with_parent (self->stage[GST_MASTER_CHAIN_COMP]);
 }
 
@@ -642,13 +669,19 @@ gst_master_chain_init (GstMasterChain * self)
 
   if (!self->missing[GST_MASTER_CHAIN_IMAGER]) {
     GstPad *pad = stage_pad (self, GST_MASTER_CHAIN_SATURATOR, "src");
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
-        GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, caps_probe, self, NULL);
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_event_probe, self, NULL);
+    gst_object_unref (pad);
+    pad = stage_pad (self, GST_MASTER_CHAIN_IMAGER, "sink");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, caps_query_probe, self, NULL);
+    gst_object_unref (pad);
+    pad = stage_pad (self, GST_MASTER_CHAIN_IMAGER, "src");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, caps_query_probe, self, NULL);
     gst_object_unref (pad);
   }
 
-  /* The stages' defaults are the chain's: live loudness AGC toward the
-   * streaming target under its ceiling. */
+  /* Neutral tone/dynamics stages, live loudness AGC toward the streaming
+   * target under its ceiling. */
+  neutral_defaults (self);
   apply_preset (self, self->preset);
   {
     GEnumValue *ev = g_enum_get_value (g_type_class_peek (GST_TYPE_MASTER_CHAIN_MODE),
