@@ -252,11 +252,35 @@ GST_START_TEST (test_aligned_same_length)
   double max_diff = 0;
   for (gsize i = 0; i < frames * channels; i++)
     max_diff = MAX (max_diff, fabs ((double) in[i] - out[i]));
-  g_print ("aligned: best lag %d frames, max |out - in| %.3g (%.1f dBFS)\n",
+  g_print ("aligned (neutral): best lag %d frames, max |out - in| %.3g (%.1f dBFS)\n",
       best_lag, max_diff, measure_db (max_diff));
   fail_unless_equals_int (best_lag, 0);
   /* neutral stages: output equals input to well under 16-bit resolution */
   fail_unless (max_diff < 1e-4, "neutral chain changed the signal by %g", max_diff);
+  g_free (out);
+  gst_object_unref (chain);
+
+  /* A coloured chain (EQ, compressor, 2x oversampled tape saturation, bass
+   * mono, limiter): different samples, but the same length and no shift. */
+  chain = gst_object_ref_sink (gst_element_factory_make ("masterchain", NULL));
+  gst_util_set_object_arg (G_OBJECT (chain), "character", "warm");
+  gst_util_set_object_arg (G_OBJECT (chain), "mode", "static");
+  g_object_set (chain, "target", -14.0, "measured-integrated", -14.0, NULL);
+  out = run_chain (chain, in, frames, channels, rate, &got);
+  fail_unless_equals_int (got, frames);
+  best = -1;
+  best_lag = 0;
+  for (int lag = -256; lag <= 256; lag++) {
+    double acc = 0;
+    for (gsize i = 4096; i < frames - 4096; i += 3)
+      acc += (double) in[i * channels] * out[(i + lag) * channels];
+    if (acc > best) {
+      best = acc;
+      best_lag = lag;
+    }
+  }
+  g_print ("aligned (character=warm): %zu frames out, best lag %d frames\n", got, best_lag);
+  fail_unless_equals_int (best_lag, 0);
   g_free (in);
   g_free (out);
   gst_object_unref (chain);

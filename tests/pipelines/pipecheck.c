@@ -280,6 +280,8 @@ typedef struct {
   guint32 prev_ts, prev_samples;
   gint64 first_us, last_us;
   gint64 max_gap_us;            /* longest wall-clock gap between packets */
+  guint64 max_gap_packet;       /* index of the packet after it */
+  guint64 gaps_over_10ms;       /* wall-clock gaps longer than 10 ms */
   guint idle_ms;
   FILE *out;
   guint64 frames_out;
@@ -308,8 +310,12 @@ rtp_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
       c->lost += dseq - 1;
     if (dseq == 1 && ts != c->prev_ts + c->prev_samples)
       c->ts_jumps++;
-    if (now - c->last_us > c->max_gap_us)
+    if (now - c->last_us > c->max_gap_us) {
       c->max_gap_us = now - c->last_us;
+      c->max_gap_packet = c->packets;
+    }
+    if (now - c->last_us > 10000)
+      c->gaps_over_10ms++;
   } else {
     c->first_us = now;
   }
@@ -458,9 +464,13 @@ cmd_rtp_receive (int argc, char **argv)
   printf ("pipecheck: rtp-receive: %" G_GUINT64_FORMAT " packets over %.2f s wall, "
       "%" G_GUINT64_FORMAT " frames (%.3f s of audio), lost %" G_GUINT64_FORMAT
       ", reordered %" G_GUINT64_FORMAT ", timestamp jumps %" G_GUINT64_FORMAT
-      ", packets not %u frames: %" G_GUINT64_FORMAT ", longest gap between packets %.1f ms\n",
+      ", packets not %u frames: %" G_GUINT64_FORMAT "\n"
+      "pipecheck: rtp-receive: arrival: longest gap between packets %.1f ms (before packet %"
+      G_GUINT64_FORMAT "), %" G_GUINT64_FORMAT " gaps over 10 ms (sender scheduling on a "
+      "loaded machine; content checked above)\n",
       c.packets, wall, c.frames_out, c.frames_out / 48000.0, c.lost, c.reordered,
-      c.ts_jumps, c.expected_samples, c.bad_size, c.max_gap_us / 1000.0);
+      c.ts_jumps, c.expected_samples, c.bad_size, c.max_gap_us / 1000.0,
+      c.max_gap_packet, c.gaps_over_10ms);
   int fail = c.packets == 0 || c.lost || c.reordered || c.ts_jumps || c.bad_size;
   if (fail)
     printf ("pipecheck: FAIL: RTP stream not continuous\n");

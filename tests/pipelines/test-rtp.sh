@@ -41,8 +41,8 @@ cleanup() {
 trap cleanup EXIT
 
 port=$((20000 + RANDOM % 20000))
-# Dynamic programme about 2 LU over the target: the AGC must bring it down.
-"$pipecheck" gen "$tmp/prog.wav" "$seconds" dynamic -8 7
+# Music about 3 LU under the target: the live AGC must bring it up.
+"$pipecheck" gen "$tmp/prog.wav" "$seconds" music -8 7
 
 "$pipecheck" rtp-receive --port "$port" --out "$tmp/recv.f32" --idle-ms 2000 \
   --max-seconds $((seconds + 30)) > "$tmp/recv.out" 2>&1 &
