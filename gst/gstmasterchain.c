@@ -339,7 +339,7 @@ set_child_double (GstMasterChain * self, GstMasterChainStage i, const gchar * pr
 
 /* The chain starts with every tone and dynamics stage neutral, so that only
  * loudness and the limiter act until a character or child property says
- * otherwise: the compressor at ratio 1 (passthrough), the saturator fully
+ * otherwise: six neutral EQ bands, the compressor at ratio 1 (passthrough), the saturator fully
  * dry (mix 0, bit-exact) without oversampling (no latency, little cost; the
  * character presets that saturate raise it, and a user who sets
  * saturator::mix should set saturator::oversampling=2 or more too, in
@@ -347,6 +347,11 @@ set_child_double (GstMasterChain * self, GstMasterChainStage i, const gchar * pr
 static void
 neutral_defaults (GstMasterChain * self)
 {
+  /* six EQ bands (all neutral) so that gst-launch lines can address
+   * eq::band0..band5 directly: gst-launch applies child properties in no
+   * particular order, so eq::num-bands on the same line may come too late */
+  if (child_has_property (self, GST_MASTER_CHAIN_EQ, "num-bands"))
+    g_object_set (self->stage[GST_MASTER_CHAIN_EQ], "num-bands", 6u, NULL);
   set_child_double (self, GST_MASTER_CHAIN_COMP, "ratio", 1.0);
   set_child_double (self, GST_MASTER_CHAIN_SATURATOR, "mix", 0.0);
   if (child_has_property (self, GST_MASTER_CHAIN_SATURATOR, "oversampling"))
