@@ -36,6 +36,9 @@
  * output figures lag by the latency, at most ~2 ms) and `final` (TRUE for
  * the EOS message).
  *
+ * Presets (GstPreset, gst/presets/GstMasterSaturator.prs): `warm-tube`,
+ * `tape-glue`, `parallel-crunch`, `soft-clip-peaks`.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=in.wav ! wavparse ! audioconvert ! \
@@ -99,7 +102,8 @@ gst_master_saturator_model_get_type (void)
 }
 
 #define gst_master_saturator_parent_class parent_class
-G_DEFINE_TYPE (GstMasterSaturator, gst_master_saturator, GST_TYPE_AUDIO_FILTER);
+G_DEFINE_TYPE_WITH_CODE (GstMasterSaturator, gst_master_saturator,
+    GST_TYPE_AUDIO_FILTER, G_IMPLEMENT_INTERFACE (GST_TYPE_PRESET, NULL));
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (mastersaturator, "mastersaturator",
     GST_RANK_NONE, GST_TYPE_MASTER_SATURATOR,
     GST_DEBUG_CATEGORY_INIT (gst_master_saturator_debug, "mastersaturator", 0,

@@ -462,6 +462,24 @@ GST_START_TEST (test_messages)
 }
 GST_END_TEST;
 
+/* The shipped presets load and set what they say. */
+GST_START_TEST (test_presets)
+{
+  GstElement *e = gst_element_factory_make ("mastersaturator", NULL);
+  gchar **names = gst_preset_get_preset_names (GST_PRESET (e));
+  gint model = -1;
+  gdouble mix = -1;
+  fail_unless (names != NULL && g_strv_length (names) >= 4, "presets not found");
+  g_print ("presets: %u (%s, ...)\n", g_strv_length (names), names[0]);
+  fail_unless (gst_preset_load_preset (GST_PRESET (e), "parallel-crunch"));
+  g_object_get (e, "model", &model, "mix", &mix, NULL);
+  fail_unless_equals_int (model, 3);
+  fail_unless (fabs (mix - 0.25) < 1e-9);
+  g_strfreev (names);
+  gst_object_unref (e);
+}
+GST_END_TEST;
+
 /* oversampling is structural: its latency follows a READY change. */
 GST_START_TEST (test_oversampling_change)
 {
@@ -503,6 +521,7 @@ mastersaturator_suite (void)
   tcase_add_test (tc, test_property_jump);
   tcase_add_test (tc, test_gap);
   tcase_add_test (tc, test_messages);
+  tcase_add_test (tc, test_presets);
   tcase_add_test (tc, test_oversampling_change);
   return s;
 }
