@@ -18,8 +18,9 @@
  * its output time-aligned: it withholds the first `latency` output frames
  * and pushes them at EOS, so every output sample carries the timestamp of
  * its input sample and the sample count is unchanged. A timestamp jump in
- * the input (gap) is handled the same way: the run before it is drained,
- * and the run after it starts fresh at its own time.
+ * the input, a GAP, SEGMENT or CAPS event are handled the same way: the run
+ * before it is drained (pushed ahead of the event), and the run after it
+ * starts fresh at its own time.
  *
  * Neutral: `mix`=0 with `output-gain`=0 gives the input back bit-exactly
  * (the saturated path keeps running, so raising `mix` later is seamless).
@@ -563,6 +564,13 @@ gst_master_saturator_sink_event (GstBaseTransform * trans, GstEvent * event)
       break;
     case GST_EVENT_FLUSH_STOP:
       reset_stream (self);
+      break;
+    case GST_EVENT_CAPS:
+    case GST_EVENT_SEGMENT:
+    case GST_EVENT_GAP:
+      /* the withheld frames belong before this event (old format, old
+       * segment, before the gap): push them first */
+      drain (self);
       break;
     case GST_EVENT_STREAM_START:
       self->warned_bad = FALSE;

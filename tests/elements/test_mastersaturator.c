@@ -456,6 +456,43 @@ GST_START_TEST (test_gap)
 }
 GST_END_TEST;
 
+/* A caps change mid-stream (F32 -> F64) and a new segment: the withheld
+ * frames are pushed before the event, so no frame is lost or added. */
+GST_START_TEST (test_caps_segment_change)
+{
+  float x[2000 * 2];
+  GstHarness *h = gst_harness_new ("mastersaturator");
+  gchar *c32 = master_test_caps_string ("F32LE", RATE, 2);
+  gchar *c64 = master_test_caps_string ("F64LE", RATE, 2);
+  GstBuffer *b;
+  GstSegment seg;
+  gsize bytes = 0;
+  gint i;
+
+  for (i = 0; i < 4000; i++)
+    x[i] = (float) (0.5 * sin (i * 0.01));
+  gst_harness_set_src_caps_str (h, c32);
+  gst_harness_push (h, master_test_buffer_f32 (x, 1000, 2, RATE, 0));
+  gst_harness_set_src_caps_str (h, c64);
+  gst_harness_push (h, master_test_buffer_f64 (x + 2000, 1000, 2, RATE, 1000));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.base = GST_SECOND;
+  gst_harness_push_event (h, gst_event_new_segment (&seg));
+  gst_harness_push (h, master_test_buffer_f64 (x, 500, 2, RATE, 0));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  while ((b = gst_harness_try_pull (h)) != NULL) {
+    bytes += gst_buffer_get_size (b);
+    gst_buffer_unref (b);
+  }
+  g_print ("caps change F32->F64 and new segment: %" G_GSIZE_FORMAT " bytes out, want %d\n",
+      bytes, 1000 * 8 + 1500 * 16);
+  fail_unless_equals_uint64 (bytes, 1000 * 8 + 1500 * 16);
+  g_free (c32);
+  g_free (c64);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* interval = 100 ms: one message per 100 ms of input with its times and
  * levels; with a remainder, a final one at EOS. */
 GST_START_TEST (test_messages)
@@ -575,6 +612,7 @@ mastersaturator_suite (void)
   tcase_add_test (tc, test_automation_zipper);
   tcase_add_test (tc, test_gap);
   tcase_add_test (tc, test_messages);
+  tcase_add_test (tc, test_caps_segment_change);
   tcase_add_test (tc, test_presets);
   tcase_add_test (tc, test_oversampling_change);
   return s;
