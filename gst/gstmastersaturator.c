@@ -13,9 +13,10 @@
  * The shaper runs oversampled (`oversampling` 1, 2, 4 or 8; default 4) with
  * linear-phase polyphase filters, so aliasing stays below -90 dB for a 5 or
  * 9 kHz sine at -6 dBFS driven +12 dB (soft-clip, tube and tape at 4x).
- * The saturated path is band-limited (flat to 0.417 fs, -6 dB at 0.458 fs:
- * 20 / 22 kHz at 48 kHz) so that harmonics above Nyquist are removed, not
- * folded; at oversampling 1 it is full band (and aliases).
+ * The saturated path is band-limited (flat to 0.417 fs, -0.6 dB at
+ * 0.4375 fs, -12 dB at 0.458 fs: 20 / 21 / 22 kHz at 48 kHz) so that
+ * harmonics above Nyquist are removed, not folded; at oversampling 1 it is
+ * full band (and aliases).
  * The filters delay the signal by a whole number of samples (101 at 4x,
  * 94 at 2x, 103 at 8x, 0 at 1x); the element reports that latency and keeps
  * its output time-aligned: it withholds the first `latency` output frames
