@@ -247,19 +247,41 @@ build_message (GstMasterSaturator * self, gboolean final)
   return gst_message_new_element (GST_OBJECT (self), st);
 }
 
-#define ACCUMULATE(T, data, n, sumsq, peak)                                 \
-  G_STMT_START {                                                            \
-    const T *d_ = (const T *) (data);                                       \
-    gsize i_;                                                               \
-    for (i_ = 0; i_ < (n); i_++) {                                          \
-      double v_ = d_[i_];                                                   \
-      if (isfinite (v_)) {                                                  \
-        sumsq += v_ * v_;                                                   \
-        if (fabs (v_) > peak)                                               \
-          peak = fabs (v_);                                                 \
+/* Sum of squares and peak of n samples into *sumsq / *peak, skipping
+ * non-finite ones (the input may hold NaN/Inf; the output never does).
+ * Four independent lanes so the loop is not one serial addition chain. */
+#define DEFINE_ACCUMULATE(suffix, T)                                        \
+static void                                                                 \
+accumulate_##suffix (const T * d, gsize n, gdouble * sumsq, gdouble * peak) \
+{                                                                           \
+  gdouble s[4] = { 0, 0, 0, 0 }, p[4] = { 0, 0, 0, 0 };                     \
+  gsize i = 0;                                                              \
+  gint l;                                                                   \
+  for (; i + 4 <= n; i += 4) {                                              \
+    for (l = 0; l < 4; l++) {                                               \
+      gdouble v = d[i + l];                                                 \
+      gdouble a = fabs (v);                                                 \
+      if (G_LIKELY (a <= G_MAXDOUBLE)) {  /* false for NaN and Inf */       \
+        s[l] += v * v;                                                      \
+        p[l] = a > p[l] ? a : p[l];                                         \
       }                                                                     \
     }                                                                       \
-  } G_STMT_END
+  }                                                                         \
+  for (; i < n; i++) {                                                      \
+    gdouble v = d[i];                                                       \
+    gdouble a = fabs (v);                                                   \
+    if (a <= G_MAXDOUBLE) {                                                 \
+      s[0] += v * v;                                                        \
+      p[0] = a > p[0] ? a : p[0];                                           \
+    }                                                                       \
+  }                                                                         \
+  *sumsq += (s[0] + s[1]) + (s[2] + s[3]);                                  \
+  for (l = 0; l < 4; l++)                                                   \
+    *peak = p[l] > *peak ? p[l] : *peak;                                    \
+}
+
+DEFINE_ACCUMULATE (f32, float)
+DEFINE_ACCUMULATE (f64, double)
 
 /* Forget stream position and signal state (start, flush, new caps). */
 static void
@@ -404,15 +426,15 @@ process (GstMasterSaturator * self, gpointer dst, gconstpointer src, gint n,
             self->base_pts + frames_to_time (self, self->in_frames + done) :
             GST_CLOCK_TIME_NONE;
       if (self->is_f64) {
-        ACCUMULATE (double, (const guint8 *) src + off, ns, self->in_sumsq,
-            self->in_peak);
-        ACCUMULATE (double, (guint8 *) dst + off, ns, self->out_sumsq,
-            self->out_peak);
+        accumulate_f64 ((const double *) ((const guint8 *) src + off), ns,
+            &self->in_sumsq, &self->in_peak);
+        accumulate_f64 ((const double *) ((guint8 *) dst + off), ns,
+            &self->out_sumsq, &self->out_peak);
       } else {
-        ACCUMULATE (float, (const guint8 *) src + off, ns, self->in_sumsq,
-            self->in_peak);
-        ACCUMULATE (float, (guint8 *) dst + off, ns, self->out_sumsq,
-            self->out_peak);
+        accumulate_f32 ((const float *) ((const guint8 *) src + off), ns,
+            &self->in_sumsq, &self->in_peak);
+        accumulate_f32 ((const float *) ((guint8 *) dst + off), ns,
+            &self->out_sumsq, &self->out_peak);
       }
       self->out_samples += ns;
       self->stat_frames += k;
