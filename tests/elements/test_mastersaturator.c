@@ -91,10 +91,12 @@ GST_START_TEST (test_counts_timestamps_null)
   static const gchar *fmts[] = { "F32LE", "F64LE" };
   static const gint sizes[] = { 1000, 333, 47, 1024, 1 };
   static const guint factors[] = { 1, 2, 4, 8 };
-  gint fi, ch, oi;
+  static const gint chans[] = { 1, 2, 8 };
+  gint fi, ci, oi;
 
   for (fi = 0; fi < 2; fi++) {
-    for (ch = 1; ch <= 2; ch++) {
+    for (ci = 0; ci < 3; ci++) {
+      const gint ch = chans[ci];
       for (oi = 0; oi < 4; oi++) {
         const gsize n = 12345;
         float *x = make_sine (n, ch, 997.0, 0.7);
