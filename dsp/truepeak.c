@@ -29,6 +29,7 @@ struct MasterTruePeak
   int factor;                   /* 1, 4 or 8 */
   int taps;                     /* taps per phase */
   double margin;                /* worst-case true peak / reading */
+  float skip_below;             /* raw maxima under this need no refinement */
   /* coef[(p - 1) * taps + j]: phase p (1..factor-1), time-reversed so
    * that y = sum_j coef[j] * buf[k + j] */
   float *coef;
@@ -82,7 +83,8 @@ static inline float
 parabola_peak (float a, float b, float c)
 {
   /* b >= a, b >= c (b > 0): vertex of the parabola through (-1,a) (0,b)
-   * (1,c). The correction is at most |a - c| / 8. */
+   * (1,c). The correction is at most |a - c| / 8 <= (b - min(a, c)) / 8,
+   * and a, c >= -b for a local maximum of |x|: at most b / 4. */
   float den = 2.0f * b - a - c;
   if (den <= 0.0f)
     return b;
@@ -157,6 +159,14 @@ process_channel_chunk (MasterTruePeak * tp, int c, float *peaks, int n)
       v[p + 1] = os[(size_t) p * TP_CHUNK + k];
     v[F + 1] = ph0[k + 1];
     float best = 0.0f;
+    for (int i = 1; i <= F; i++)
+      best = fmaxf (best, fabsf (v[i]));
+    /* far under the floor the refinement (at most +25 %) cannot matter */
+    if (best < tp->skip_below) {
+      peaks[(size_t) k * C + c] = best;
+      prev = v[F];
+      continue;
+    }
     for (int i = 1; i <= F; i++) {
       float b = v[i];
       float s = b < 0.0f ? -1.0f : 1.0f;
@@ -307,6 +317,13 @@ master_truepeak_reset (MasterTruePeak * tp)
   memset (tp->buf, 0,
       (size_t) tp->channels * (tp->taps - 1 + TP_CHUNK) * sizeof (float));
   memset (tp->last, 0, (size_t) tp->channels * sizeof (float));
+}
+
+void
+master_truepeak_set_floor (MasterTruePeak * tp, float floor)
+{
+  /* a raw maximum m refines to at most 1.25 m: under floor / 1.25, skip */
+  tp->skip_below = floor > 0.0f ? floor / 1.25f : 0.0f;
 }
 
 int

@@ -43,6 +43,11 @@ int master_truepeak_get_delay (const MasterTruePeak * tp);
  * to 0.46 fs at any phase, measured at init. */
 double master_truepeak_get_margin (const MasterTruePeak * tp);
 
+/* Readings under `floor` (linear) only need to be <= floor: the detector may
+ * skip the parabolic refinement where the raw points are far below it.
+ * Default 0 (every reading refined). */
+void master_truepeak_set_floor (MasterTruePeak * tp, float floor);
+
 /* peaks: n_frames * channels interleaved readings (linear, >= 0).
  * src: n_frames interleaved frames; must be finite. */
 void master_truepeak_process_f32 (MasterTruePeak * tp, float *peaks,
