@@ -241,7 +241,7 @@ static void
 test_strict_reference (void)
 {
   const int rate = 48000, C = 2;
-  const size_t n = (size_t) rate * 3;
+  const size_t n = (size_t) rate * 2;
   static const struct { MeasureProgramme kind; int lp; const char *name; } cases[] = {
     {PROGRAMME_MUSIC, 1, "music lowpassed 0.45 fs"}, {PROGRAMME_DENSE, 1, "dense lowpassed 0.45 fs"},
     {PROGRAMME_MUSIC, 0, "music full band"}, {PROGRAMME_DENSE, 0, "dense full band"},
