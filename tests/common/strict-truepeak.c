@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define HALF 256                /* taps each side */
+#define HALF 128                /* taps each side */
 #define OS 16
 #define BETA 12.0
 
