@@ -47,6 +47,9 @@ struct MasterTruePeak
    * (two chunks each) */
   float *odd;
   float *os;
+  /* scratch for the scan: (chunk + 1) frames of points + 1, raw samples */
+  float *pts;
+  float *rawv;
 };
 
 static double
@@ -139,6 +142,37 @@ fir_phase (float *restrict y, const float *restrict h, const float *restrict b,
   }
 }
 
+/* Readings of n frames: frame f's points are pts[1 + f F .. f F + F], with
+ * its neighbours pts[f F] and pts[(f + 1) F + 1]; rawv[f] is its input
+ * sample. F is a literal at each call, so the loops unroll. */
+static inline __attribute__ ((always_inline)) void
+scan_frames (const MasterTruePeak * tp, float *peaks, int stride, const float *pts,
+    const float *rawv, int n, const int F)
+{
+  const float skip = tp->skip_below;
+  for (int f = 0; f < n; f++) {
+    const float *v = pts + (size_t) f * F;
+    float best = fabsf (rawv[f]);
+    for (int i = 1; i <= F; i++) {
+      float a = fabsf (v[i]);
+      best = a > best ? a : best;
+    }
+    /* the refinement adds at most a quarter of the point (parabola_peak) */
+    if (best >= skip) {
+      for (int i = 1; i <= F; i++) {
+        float b = v[i];
+        float sg = b < 0.0f ? -1.0f : 1.0f;
+        float ab = b * sg, aa = v[i - 1] * sg, ac = v[i + 1] * sg;
+        if (ab >= aa && ab >= ac) {
+          float pk = parabola_peak (aa, ab, ac);
+          best = pk > best ? pk : best;
+        }
+      }
+    }
+    peaks[(size_t) f * stride] = best;
+  }
+}
+
 /* One chunk of one channel: buf1 holds T1-1 history + n new samples. */
 static void
 process_channel_chunk (MasterTruePeak * tp, int c, float *peaks, int n)
@@ -166,47 +200,32 @@ process_channel_chunk (MasterTruePeak * tp, int c, float *peaks, int n)
         nb2);
 
   /* the F points of frame k: 2x samples 2k and 2k+1, each followed by its
-   * F2-1 stage-2 points; phase 0 of stage 2 is z itself, delayed T2/2 */
+   * F2-1 stage-2 points; phase 0 of stage 2 is z itself, delayed T2/2.
+   * pts: the point before the pending frame, the pending frame's F points,
+   * then this chunk's frames, contiguous; rawv: the exact input samples of
+   * the same frames (total delay T1/2 + T2/4). */
   const float *z0 = buf2 + T2 / 2 - 1;
-  /* the exact input sample of frame k (total delay T1/2 + T2/4) */
   const float *raw = buf1 + T1 / 2 - 1 - T2 / 4;
   float *pend = tp->pend + (size_t) c * (F + 2);
+  float *pts = tp->pts, *rawv = tp->rawv;
+  memcpy (pts, pend, (size_t) (F + 1) * sizeof (float));
+  rawv[0] = pend[F + 1];
   for (int k = 0; k < n; k++) {
-    float cur[8];
-    for (int h = 0; h < 2; h++)
-      for (int p = 0; p < F2; p++)
-        cur[h * F2 + p] = p == 0 ? z0[2 * k + h] :
-            os[(size_t) p * 2 * TP_CHUNK + 2 * k + h];
-    /* scan the pending frame now that its right neighbour is known */
-    float v[8 + 2];
-    memcpy (v, pend, (size_t) (F + 1) * sizeof (float));
-    v[F + 1] = cur[0];
-    float best = fabsf (pend[F + 1]);
-    float rawmax = best;
-    for (int i = 1; i <= F; i++)
-      rawmax = fmaxf (rawmax, fabsf (v[i]));
-    /* the refinement adds at most a quarter of the point (see parabola_peak) */
-    if (rawmax < tp->skip_below) {
-      peaks[(size_t) k * C + c] = rawmax;
-      pend[0] = v[F];
-      memcpy (pend + 1, cur, (size_t) F * sizeof (float));
-      pend[F + 1] = raw[k];
-      continue;
+    float *dst = pts + 1 + (size_t) (k + 1) * F;
+    for (int h = 0; h < 2; h++) {
+      dst[h * F2] = z0[2 * k + h];
+      for (int p = 1; p < F2; p++)
+        dst[h * F2 + p] = os[(size_t) p * 2 * TP_CHUNK + 2 * k + h];
     }
-    for (int i = 1; i <= F; i++) {
-      float b = v[i];
-      float sg = b < 0.0f ? -1.0f : 1.0f;
-      float ab = b * sg, aa = v[i - 1] * sg, ac = v[i + 1] * sg;
-      float pk = ab;
-      if (ab >= aa && ab >= ac)
-        pk = parabola_peak (aa, ab, ac);
-      best = pk > best ? pk : best;
-    }
-    peaks[(size_t) k * C + c] = best;
-    pend[0] = v[F];
-    memcpy (pend + 1, cur, (size_t) F * sizeof (float));
-    pend[F + 1] = raw[k];
+    rawv[k + 1] = raw[k];
   }
+  if (F == 4)
+    scan_frames (tp, peaks + c, C, pts, rawv, n, 4);
+  else
+    scan_frames (tp, peaks + c, C, pts, rawv, n, 8);
+  /* the last frame becomes the pending one */
+  memcpy (pend, pts + (size_t) n * F, (size_t) (F + 1) * sizeof (float));
+  pend[F + 1] = rawv[n];
 
   /* keep the histories */
   memmove (buf1, buf1 + n, (size_t) (T1 - 1) * sizeof (float));
@@ -302,8 +321,10 @@ tp_create (int channels, int factor)
     tp->pend = calloc ((size_t) channels * (factor + 2), sizeof (float));
     tp->odd = calloc (TP_CHUNK, sizeof (float));
     tp->os = calloc ((size_t) tp->f2 * 2 * TP_CHUNK, sizeof (float));
+    tp->pts = calloc ((size_t) (TP_CHUNK + 1) * factor + 2, sizeof (float));
+    tp->rawv = calloc (TP_CHUNK + 1, sizeof (float));
     if (!tp->coef1 || !tp->coef2 || !tp->buf1 || !tp->buf2 || !tp->pend || !tp->odd
-        || !tp->os) {
+        || !tp->os || !tp->pts || !tp->rawv) {
       master_truepeak_free (tp);
       return NULL;
     }
@@ -342,6 +363,8 @@ master_truepeak_free (MasterTruePeak * tp)
   free (tp->pend);
   free (tp->odd);
   free (tp->os);
+  free (tp->pts);
+  free (tp->rawv);
   free (tp);
 }
 
