@@ -24,7 +24,7 @@
 #define TP_T2 8
 #define TP_KAISER_BETA 5.0
 /* Highest frequency (fraction of fs) the init-time margin covers. */
-#define TP_MARGIN_FMAX 0.48
+#define TP_MARGIN_FMAX 0.49
 
 struct MasterTruePeak
 {

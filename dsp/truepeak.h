@@ -12,8 +12,8 @@
  *
  * Stricter than the BS.1770 annex interpolator (4x, 48 taps, no refinement,
  * under-reads up to ~0.55 dB near 0.45 fs): the remaining worst-case
- * under-read for sinusoids up to 0.48 fs is measured at init and returned by
- * master_truepeak_get_margin() (about 0.051 dB at 4x, 0.008 dB at 8x), so a
+ * under-read for sinusoids up to 0.49 fs is measured at init and returned by
+ * master_truepeak_get_margin() (about 0.067 dB at 4x, 0.024 dB at 8x), so a
  * caller that must guarantee a ceiling can aim under it by that factor.
  *
  * No allocation after master_truepeak_new(); process works in chunks. */
@@ -40,7 +40,7 @@ int master_truepeak_get_channels (const MasterTruePeak * tp);
  * describes the interval starting at frame k - delay. */
 int master_truepeak_get_delay (const MasterTruePeak * tp);
 /* Worst-case ratio true peak / reading (>= 1, linear) for sinusoids from DC
- * to 0.48 fs at any phase, measured at init. */
+ * to 0.49 fs at any phase, measured at init. */
 double master_truepeak_get_margin (const MasterTruePeak * tp);
 
 /* Readings under `floor` (linear) only need to be <= floor: the detector may
