@@ -373,6 +373,8 @@ account_gain (GstMasterLimiter * self, guint64 interval, gboolean at_eos)
   }
 }
 
+static GstFlowReturn drain (GstMasterLimiter * self);
+
 /* Frames per control step while a control binding is active. */
 #define CONTROL_STEP_MS 5
 
@@ -445,6 +447,18 @@ gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbu
   }
 
   GstClockTime pts = GST_BUFFER_PTS (inbuf);
+  /* a discontinuity (timestamps jump by more than half a frame): finish the
+   * run so far (its tail is pushed first) and start again here */
+  if (self->in_frames > 0 && GST_BUFFER_IS_DISCONT (inbuf) && GST_CLOCK_TIME_IS_VALID (pts)
+      && GST_CLOCK_TIME_IS_VALID (self->base_ts)) {
+    GstClockTimeDiff d = GST_CLOCK_DIFF (out_time (self, self->in_frames), pts);
+    if (ABS (d) > (GstClockTimeDiff) (GST_SECOND / self->rate / 2)) {
+      GST_DEBUG_OBJECT (self, "discontinuity of %" GST_STIME_FORMAT ": draining",
+          GST_STIME_ARGS (d));
+      drain (self);
+      reset_stream (self);
+    }
+  }
   if (self->in_frames == 0) {
     self->base_ts = pts;
     self->base_offset = GST_BUFFER_OFFSET (inbuf);

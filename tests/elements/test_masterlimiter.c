@@ -355,6 +355,51 @@ GST_START_TEST (test_flush)
 }
 GST_END_TEST;
 
+/* A timestamp jump flagged DISCONT: the first run's tail comes out before
+ * the second run, each run aligned with its own timestamps. */
+GST_START_TEST (test_discont)
+{
+  const gint rate = 48000, C = 2;
+  const gsize n = 4800;
+  float *x = g_new0 (float, n * C);
+  gen_sine (x, n, C, rate, 1000.0, 0.5, 0);
+  GstHarness *h = make_harness ("F32LE", rate, C, NULL);
+  fail_unless_equals_int (gst_harness_push (h, master_test_buffer_f32 (x, n, C, rate, 0)),
+      GST_FLOW_OK);
+  GstBuffer *b2 = master_test_buffer_f32 (x, n, C, rate, rate);   /* at 1 s */
+  GST_BUFFER_FLAG_SET (b2, GST_BUFFER_FLAG_DISCONT);
+  fail_unless_equals_int (gst_harness_push (h, b2), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gsize frames = 0, diff = 0;
+  gboolean ts_ok = TRUE;
+  GstBuffer *b;
+  while ((b = gst_harness_try_pull (h))) {
+    GstMapInfo map;
+    gst_buffer_map (b, &map, GST_MAP_READ);
+    gsize m = map.size / (4 * C);
+    /* run 1: frames 0..n-1 at 0 s; run 2: the same samples at 1 s */
+    gsize k0 = frames < n ? frames : frames - n;
+    GstClockTime expect = gst_util_uint64_scale_int (k0 + (frames < n ? 0 : rate), GST_SECOND,
+        rate);
+    if (GST_BUFFER_PTS (b) != expect)
+      ts_ok = FALSE;
+    for (gsize k = 0; k < m * C && k0 * C + k < n * C; k++)
+      diff += ((float *) map.data)[k] != x[k0 * C + k];
+    frames += m;
+    gst_buffer_unmap (b, &map);
+    gst_buffer_unref (b);
+  }
+  g_print ("discont at 1 s: %" G_GSIZE_FORMAT " frames out of %" G_GSIZE_FORMAT
+      ", timestamps %s, %" G_GSIZE_FORMAT " samples differ\n", frames, 2 * n,
+      ts_ok ? "ok" : "WRONG", diff);
+  fail_unless_equals_uint64 (frames, 2 * n);
+  fail_unless (ts_ok);
+  fail_unless_equals_uint64 (diff, 0);
+  g_free (x);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* A stream shorter than the latency comes out whole at EOS. */
 GST_START_TEST (test_short_stream)
 {
@@ -388,6 +433,7 @@ masterlimiter_suite (void)
   tcase_add_test (tc, test_messages_and_nan);
   tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_short_stream);
+  tcase_add_test (tc, test_discont);
   return s;
 }
 
