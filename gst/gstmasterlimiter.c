@@ -566,6 +566,8 @@ gst_master_limiter_sink_event (GstBaseTransform * trans, GstEvent * event)
       drain (self);
       reset_stream (self);
       break;
+    case GST_EVENT_GAP:
+      /* no data for a while: what is inside belongs before the gap */
     case GST_EVENT_SEGMENT:
       /* a new segment without flush (e.g. gapless): finish the old one */
       if (self->in_frames > 0) {

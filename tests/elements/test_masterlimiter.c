@@ -361,13 +361,19 @@ GST_START_TEST (test_discont)
 {
   const gint rate = 48000, C = 2;
   const gsize n = 4800;
+  /* 0: DISCONT flag on the jumping buffer; 1: a GAP event before it */
+  for (int mode = 0; mode < 2; mode++) {
   float *x = g_new0 (float, n * C);
   gen_sine (x, n, C, rate, 1000.0, 0.5, 0);
   GstHarness *h = make_harness ("F32LE", rate, C, NULL);
   fail_unless_equals_int (gst_harness_push (h, master_test_buffer_f32 (x, n, C, rate, 0)),
       GST_FLOW_OK);
   GstBuffer *b2 = master_test_buffer_f32 (x, n, C, rate, rate);   /* at 1 s */
-  GST_BUFFER_FLAG_SET (b2, GST_BUFFER_FLAG_DISCONT);
+  if (mode == 0)
+    GST_BUFFER_FLAG_SET (b2, GST_BUFFER_FLAG_DISCONT);
+  else
+    fail_unless (gst_harness_push_event (h, gst_event_new_gap (GST_SECOND / 10,
+                GST_SECOND * 9 / 10)));
   fail_unless_equals_int (gst_harness_push (h, b2), GST_FLOW_OK);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   gsize frames = 0, diff = 0;
@@ -389,14 +395,15 @@ GST_START_TEST (test_discont)
     gst_buffer_unmap (b, &map);
     gst_buffer_unref (b);
   }
-  g_print ("discont at 1 s: %" G_GSIZE_FORMAT " frames out of %" G_GSIZE_FORMAT
-      ", timestamps %s, %" G_GSIZE_FORMAT " samples differ\n", frames, 2 * n,
-      ts_ok ? "ok" : "WRONG", diff);
+  g_print ("%s, then data at 1 s: %" G_GSIZE_FORMAT " frames out of %" G_GSIZE_FORMAT
+      ", timestamps %s, %" G_GSIZE_FORMAT " samples differ\n",
+      mode ? "gap event" : "discont flag", frames, 2 * n, ts_ok ? "ok" : "WRONG", diff);
   fail_unless_equals_uint64 (frames, 2 * n);
   fail_unless (ts_ok);
   fail_unless_equals_uint64 (diff, 0);
   g_free (x);
   gst_harness_teardown (h);
+  }
 }
 GST_END_TEST;
 
