@@ -189,7 +189,7 @@ test_programme (void)
     for (int ci = 0; ci < 3; ci++)
       for (int ki = 0; ki < 2; ki++) {
         const int rate = rates[ri], C = chans[ci];
-        const size_t n = (size_t) (rate * 2.0);
+        const size_t n = (size_t) (rate * 1.5);
         int ovs = (ri + ci + ki) % 2 ? 8 : 4;
         float *x = falloc (n * C), *y = falloc (n * C);
         gen_programme (x, n, C, rate, kinds[ki], 1234 + ri * 7 + ci);
