@@ -68,9 +68,9 @@ run() {   # name fragment
   gst-launch-1.0 -q filesrc location="$tmp/cut.wav" ! wavparse ! audioconvert ! \
     audio/x-raw,format=F32LE,channels=2 ! $2 ! audioconvert ! audio/x-raw,format=F32LE ! \
     wavenc ! filesink location="$tmp/$1.wav"
-  "$tpw" "$tmp/$1.wav" | awk -v n="$1" '{
-    printf "%-6s ceiling -1: sample peak %+.3f dBFS, strict 16x true peak %+.3f dBTP (%+.3f dB vs ceiling), %d frames\n",
-      n, $4, $6, $6 + 1.0, $2 }'
+  "$tpw" "$tmp/$1.wav" "$tmp/cut.wav" | awk -v n="$1" '{
+    printf "%-6s ceiling -1: sample peak %+.3f dBFS, strict 16x true peak %+.3f dBTP (%+.3f dB vs ceiling); %d frames out of %d, lag %d frames\n",
+      n, $4, $6, $6 + 1.0, $2, $10, $8 }'
 }
 echo
 echo "true peak of the outputs (first $tps s of the same material, +12 dB into -1 dBTP):"
