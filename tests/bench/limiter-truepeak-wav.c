@@ -1,5 +1,5 @@
 /* limiter-truepeak-wav FILE.wav [INPUT.wav]: sample peak and strict 16x true
- * peak (tests/common/strict-truepeak.h) of a 32-bit float WAV, in dB, and
+ * peak (measure_true_peak_db in tests/common/measure.h) of a 32-bit float WAV, in dB, and
  * its length in frames; with INPUT.wav also the lag of FILE against INPUT
  * (cross-correlation peak of the first channel over +-4096 frames; positive:
  * FILE is late). Used by bench-limiter.sh. */
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <math.h>
 
-#include "strict-truepeak.h"
+#include "measure.h"
 
 /* Reads a 32-bit float WAV; returns samples, sets frames and channels. */
 static float *
@@ -75,7 +75,7 @@ main (int argc, char **argv)
   for (size_t i = 0; i < n * C; i++)
     sp = fabs (x[i]) > sp ? fabs (x[i]) : sp;
   printf ("frames %zu sample-peak %.4f true-peak %.4f", n,
-      sp > 0 ? 20 * log10 (sp) : -1000.0, strict_true_peak_db (x, n, C));
+      sp > 0 ? 20 * log10 (sp) : -1000.0, measure_true_peak_db (x, n, C, 16));
   if (argc > 2) {
     size_t ni;
     int Ci;

@@ -12,7 +12,6 @@
 
 #include "check.h"
 #include "measure.h"
-#include "strict-truepeak.h"
 
 static void
 put_u32 (FILE * f, guint32 v)
@@ -132,7 +131,7 @@ main (void)
   CHECK (y != NULL, "no output file");
   if (y) {
     double sp = measure_sample_peak_db (y, ny / C, C);
-    double tp = strict_true_peak_db (y, ny / C, C);
+    double tp = measure_true_peak_db (y, ny / C, C, 16);
     /* lag: cross-correlation peak of input and output around 0 */
     int best_lag = 0;
     double best = -1;
