@@ -41,7 +41,9 @@
  * model and factor.
  *
  * The wet path runs in float (its noise floor is ~-140 dB); the dry path and
- * the mix keep the input precision (double for the f64 entry point).
+ * the mix keep the input precision (double for the f64 entry point). With
+ * oversampling the wet path is band-limited to the oversampler's pass band
+ * (round trip: flat to 0.417 fs, -12 dB at 0.458 fs).
  *
  * Smoothing: drive, output gain and auto-gain move in dB, bias and mix
  * linearly, along a smoothstep curve (no value or slope step) over 20 ms

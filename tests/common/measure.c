@@ -105,59 +105,92 @@ bessel_i0 (double x)
   return sum;
 }
 
-#define TP_HALF_TAPS 32         /* taps each side of the interpolated point */
+/* True peak in two stages, evaluated at every point (no pruning):
+ *   1. 2x: the original samples plus the half-sample points from a 256-tap
+ *      Kaiser-windowed sinc (beta 12): flat to about 0.485 fs, images about
+ *      120 dB down. This stage decides the accuracy near Nyquist; a single
+ *      short 16x filter (64 taps per phase) misreads content there by up to
+ *      0.15 dB.
+ *   2. from 2x to the requested factor: a 32-tap windowed sinc (beta 10) on
+ *      the 2x signal, which has no content in the upper half of its band, so
+ *      the short filter is exact enough (its transition band is empty).
+ * About 600 multiply-adds per input sample at 16x instead of 3840. */
+#define TP1_HALF 128            /* stage 1 taps each side */
+#define TP2_HALF 16             /* stage 2 taps each side */
+
+static double
+kaiser_sinc (double t, double half, double beta)
+{
+  double sinc = fabs (t) < 1e-12 ? 1.0 : sin (M_PI * t) / (M_PI * t);
+  double r = t / (half + 0.5);
+  if (fabs (r) >= 1)
+    return 0;
+  return sinc * bessel_i0 (beta * sqrt (1 - r * r)) / bessel_i0 (beta);
+}
 
 double
 measure_true_peak_db (const float *x, size_t n_frames, int channels, int oversample)
 {
-  if (oversample < 1)
-    oversample = 1;
+  if (oversample < 2)
+    return measure_sample_peak_db (x, n_frames, channels);
   if (oversample > 32)
     oversample = 32;
-  const int taps = 2 * TP_HALF_TAPS;
-  const double beta = 9.0;
-  double *h = malloc (sizeof (double) * (size_t) (oversample * taps));
-  /* phase p interpolates at t = p / oversample between samples n and n+1,
-   * using samples n - TP_HALF_TAPS + 1 .. n + TP_HALF_TAPS. */
-  for (int p = 0; p < oversample; p++) {
-    double frac = (double) p / oversample, sum = 0;
-    for (int k = 0; k < taps; k++) {
-      double t = (double) (k - (TP_HALF_TAPS - 1)) - frac;    /* sample offset */
-      double sinc = fabs (t) < 1e-12 ? 1.0 : sin (M_PI * t) / (M_PI * t);
-      double r = t / (TP_HALF_TAPS + 0.5);
-      double w = fabs (r) >= 1 ? 0 : bessel_i0 (beta * sqrt (1 - r * r)) / bessel_i0 (beta);
-      h[p * taps + k] = sinc * w;
-      sum += sinc * w;
-    }
-    for (int k = 0; k < taps; k++)
-      h[p * taps + k] /= sum;
+  const int r2 = (oversample + 1) / 2;  /* stage 2 factor on the 2x signal */
+  double h1[2 * TP1_HALF], h2[16][2 * TP2_HALF];
+  double sum = 0;
+  for (int k = 0; k < 2 * TP1_HALF; k++) {
+    /* half-sample point between samples i and i+1 from i-127 .. i+128 */
+    h1[k] = kaiser_sinc ((double) (k - (TP1_HALF - 1)) - 0.5, TP1_HALF, 12.0);
+    sum += h1[k];
   }
-  double peak = 0;
-  float *ch = malloc (sizeof (float) * (n_frames + (size_t) taps));
-  for (int c = 0; c < channels; c++) {
-    /* zero-padded copy of one channel: ch[TP_HALF_TAPS + i] = x[i] */
-    memset (ch, 0, sizeof (float) * (n_frames + (size_t) taps));
-    for (size_t i = 0; i < n_frames; i++) {
-      ch[TP_HALF_TAPS + i] = x[i * (size_t) channels + (size_t) c];
-      if (fabs (ch[TP_HALF_TAPS + i]) > peak)
-        peak = fabs (ch[TP_HALF_TAPS + i]);
+  for (int k = 0; k < 2 * TP1_HALF; k++)
+    h1[k] /= sum;
+  for (int q = 1; q < r2; q++) {
+    sum = 0;
+    for (int k = 0; k < 2 * TP2_HALF; k++) {
+      h2[q][k] = kaiser_sinc ((double) (k - (TP2_HALF - 1)) - (double) q / r2, TP2_HALF, 10.0);
+      sum += h2[q][k];
     }
-    /* between samples i and i + 1 at fraction p / oversample: the taps
-     * cover samples i - HT + 1 .. i + HT, padded index i + 1 .. i + 2 HT */
+    for (int k = 0; k < 2 * TP2_HALF; k++)
+      h2[q][k] /= sum;
+  }
+
+  size_t n2 = 2 * n_frames;
+  /* zero-padded channel and 2x signal */
+  double *ch = calloc (n_frames + 2 * TP1_HALF, sizeof (double));
+  double *y2 = calloc (n2 + 2 * TP2_HALF, sizeof (double));
+  double peak = 0;
+  for (int c = 0; c < channels; c++) {
     for (size_t i = 0; i < n_frames; i++) {
-      const float *w = ch + i + 1;
-      for (int p = 1; p < oversample; p++) {
-        const double *hp = h + p * taps;
+      double v = x[i * (size_t) channels + (size_t) c];
+      ch[TP1_HALF + i] = v;
+      if (fabs (v) > peak)
+        peak = fabs (v);
+    }
+    double *out2 = y2 + TP2_HALF;
+    for (size_t i = 0; i < n_frames; i++) {
+      const double *w = ch + i + 1;     /* samples i-127 .. i+128 */
+      double acc = 0;
+      for (int k = 0; k < 2 * TP1_HALF; k++)
+        acc += h1[k] * w[k];
+      out2[2 * i] = ch[TP1_HALF + i];
+      out2[2 * i + 1] = acc;
+      if (fabs (acc) > peak)
+        peak = fabs (acc);
+    }
+    for (size_t m = 0; m < n2; m++) {
+      const double *w = y2 + m + 1;     /* 2x samples m-15 .. m+16 */
+      for (int q = 1; q < r2; q++) {
         double acc = 0;
-        for (int k = 0; k < taps; k++)
-          acc += hp[k] * w[k];
+        for (int k = 0; k < 2 * TP2_HALF; k++)
+          acc += h2[q][k] * w[k];
         if (fabs (acc) > peak)
           peak = fabs (acc);
       }
     }
   }
   free (ch);
-  free (h);
+  free (y2);
   return measure_db (peak);
 }
 

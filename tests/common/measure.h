@@ -21,8 +21,10 @@ double measure_short_term_at (const float *x, size_t end_frame, int channels, in
 
 /* ---- peaks ---- */
 double measure_sample_peak_db (const float *x, size_t n_frames, int channels);   /* dBFS */
-/* True peak by `oversample`-times windowed-sinc interpolation (Kaiser, 64
- * taps per phase), all channels; returns dBTP. oversample in 1..32. */
+/* True peak of all channels in dBTP, interpolated `oversample` times
+ * (2..32, odd values round up; 1 = sample peak): a 256-tap half-band stage
+ * flat to 0.485 fs, then a short sinc on the 2x signal. Every point is
+ * evaluated (no pruning), so pathological signals read right too. */
 double measure_true_peak_db (const float *x, size_t n_frames, int channels, int oversample);
 
 /* ---- tones ---- */

@@ -309,6 +309,55 @@ test_smoothing (void)
   }
 }
 
+/* Zipper/click detector with a constant input: the output must follow
+ * the parameter moves smoothly. A smoothstep of height A over N frames has
+ * a second difference of at most 6 A / N^2 (~1e-5 here); any step (zipper
+ * noise, a click) would show up at its own size. */
+static void
+test_zipper (void)
+{
+  const int n = RATE;
+  MasterSaturatorParams p;
+  MasterSaturator *s;
+  float *x = malloc (sizeof (float) * n);
+  double worst = 0, before = 0;
+  int i, at = 0;
+
+  master_saturator_params_init (&p);
+  p.drive_db = 0.0;
+  p.mix = 0.2;
+  s = master_saturator_new (RATE, 1, 4, &p);
+  for (i = 0; i < n; i++)
+    x[i] = 0.25f;
+  /* jumps every 50 ms, several in a row and some mid-ramp (25 ms apart) */
+  for (i = 0; i < n; i += 480) {
+    int k = i / 480;
+    if (k == 20) { p.drive_db = 12.0; master_saturator_set_params (s, &p); }
+    if (k == 25) { p.mix = 1.0; p.output_gain_db = -6.0; master_saturator_set_params (s, &p); }
+    if (k == 30) { p.drive_db = -6.0; master_saturator_set_params (s, &p); }
+    if (k == 31) { p.mix = 0.0; master_saturator_set_params (s, &p); }
+    if (k == 33) { p.auto_gain = 0; p.mix = 0.7; master_saturator_set_params (s, &p); }
+    master_saturator_process_f32 (s, x + i, x + i, 480);
+  }
+  for (i = 2; i < n; i++) {
+    double d2 = fabs (x[i] - 2.0 * x[i - 1] + x[i - 2]);
+    if (i < 9000) {
+      if (i > 2000)
+        before = fmax (before, d2);
+      continue;
+    }
+    if (d2 > worst) {
+      worst = d2;
+      at = i;
+    }
+  }
+  NOTE ("constant input, drive/mix/gain/auto-gain jumps: max 2nd difference %.2e (at %d), steady %.2e",
+      worst, at, before);
+  CHECK (worst < 1e-4, "zipper/click: second difference %.2e", worst);
+  master_saturator_destroy (&s);
+  free (x);
+}
+
 /* Model changes while running: the wet fades out and back in around the
  * switch, so no sample step appears (mix 1 and mix 0.5). */
 static void
@@ -436,6 +485,7 @@ main (void)
   test_nan ();
   test_smoothing ();
   test_model_switch ();
+  test_zipper ();
   test_harmonics ();
   test_aliasing ();
   test_auto_gain ();

@@ -91,10 +91,12 @@ GST_START_TEST (test_counts_timestamps_null)
   static const gchar *fmts[] = { "F32LE", "F64LE" };
   static const gint sizes[] = { 1000, 333, 47, 1024, 1 };
   static const guint factors[] = { 1, 2, 4, 8 };
-  gint fi, ch, oi;
+  static const gint chans[] = { 1, 2, 8 };
+  gint fi, ci, oi;
 
   for (fi = 0; fi < 2; fi++) {
-    for (ch = 1; ch <= 2; ch++) {
+    for (ci = 0; ci < 3; ci++) {
+      const gint ch = chans[ci];
       for (oi = 0; oi < 4; oi++) {
         const gsize n = 12345;
         float *x = make_sine (n, ch, 997.0, 0.7);
@@ -313,6 +315,59 @@ GST_START_TEST (test_automation)
 }
 GST_END_TEST;
 
+/* Constant input under controller automation (drive, mix, output-gain
+ * moving linearly, control values read every 5 ms): the output must move
+ * smoothly; any zipper step or click would show as a second difference of
+ * its own size (a smooth move stays near 1e-6). */
+GST_START_TEST (test_automation_zipper)
+{
+  const gsize n = RATE * 2;
+  float *x = g_new (float, n * 2);
+  GstHarness *h = gst_harness_new ("mastersaturator");
+  GstControlSource *cs[3];
+  static const gchar *props[] = { "drive", "mix", "output-gain" };
+  static const gdouble from[] = { 0.0, 0.2, 0.0 }, to[] = { 18.0, 1.0, -9.0 };
+  Collected c;
+  double worst = 0;
+  gsize i;
+  gint k;
+  static const gint sizes[] = { 1024 };
+
+  for (i = 0; i < n * 2; i++)
+    x[i] = 0.25f;
+  for (k = 0; k < 3; k++) {
+    GstTimedValueControlSource *tv;
+    cs[k] = gst_interpolation_control_source_new ();
+    g_object_set (cs[k], "mode", GST_INTERPOLATION_MODE_LINEAR, NULL);
+    gst_object_add_control_binding (GST_OBJECT (h->element),
+        gst_direct_control_binding_new_absolute (GST_OBJECT (h->element), props[k], cs[k]));
+    tv = GST_TIMED_VALUE_CONTROL_SOURCE (cs[k]);
+    gst_timed_value_control_source_set (tv, 0, from[k]);
+    gst_timed_value_control_source_set (tv, GST_SECOND / 2, from[k]);
+    gst_timed_value_control_source_set (tv, GST_SECOND, to[k]);
+  }
+  run_harness (h, "F64LE", 2, x, n, sizes, 1, &c);
+  /* (the last frames see the stream's end through the filters' look-ahead:
+   * a cut to silence, not part of this check) */
+  for (i = RATE / 4; i < n - 200; i++) {
+    double d2 = fabs (c.data[i * 2] - 2 * c.data[(i - 1) * 2] + c.data[(i - 2) * 2]);
+    if (d2 > 1e-4 && worst <= 1e-4)
+      g_print ("first step at frame %" G_GSIZE_FORMAT ": %.5f %.5f %.5f\n", i,
+          c.data[(i - 2) * 2], c.data[(i - 1) * 2], c.data[i * 2]);
+    worst = MAX (worst, d2);
+  }
+  g_print ("constant input, drive/mix/output-gain automated: max 2nd difference %.2e, "
+      "level %.4f -> %.4f\n", worst, c.data[RATE / 4 * 2], c.data[(n - 10) * 2]);
+  fail_unless (worst < 1e-4, "zipper noise or click: %.2e", worst);
+  fail_unless (fabs (c.data[(n - 10) * 2] - c.data[RATE / 4 * 2]) > 0.05, "no effect");
+  g_free (c.data);
+  g_free (x);
+  for (k = 0; k < 3; k++)
+    gst_object_unref (cs[k]);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* Property jumps while streaming (no controller) ramp too. */
 GST_START_TEST (test_property_jump)
 {
@@ -403,6 +458,43 @@ GST_START_TEST (test_gap)
 }
 GST_END_TEST;
 
+/* A caps change mid-stream (F32 -> F64) and a new segment: the withheld
+ * frames are pushed before the event, so no frame is lost or added. */
+GST_START_TEST (test_caps_segment_change)
+{
+  float x[2000 * 2];
+  GstHarness *h = gst_harness_new ("mastersaturator");
+  gchar *c32 = master_test_caps_string ("F32LE", RATE, 2);
+  gchar *c64 = master_test_caps_string ("F64LE", RATE, 2);
+  GstBuffer *b;
+  GstSegment seg;
+  gsize bytes = 0;
+  gint i;
+
+  for (i = 0; i < 4000; i++)
+    x[i] = (float) (0.5 * sin (i * 0.01));
+  gst_harness_set_src_caps_str (h, c32);
+  gst_harness_push (h, master_test_buffer_f32 (x, 1000, 2, RATE, 0));
+  gst_harness_set_src_caps_str (h, c64);
+  gst_harness_push (h, master_test_buffer_f64 (x + 2000, 1000, 2, RATE, 1000));
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  seg.base = GST_SECOND;
+  gst_harness_push_event (h, gst_event_new_segment (&seg));
+  gst_harness_push (h, master_test_buffer_f64 (x, 500, 2, RATE, 0));
+  gst_harness_push_event (h, gst_event_new_eos ());
+  while ((b = gst_harness_try_pull (h)) != NULL) {
+    bytes += gst_buffer_get_size (b);
+    gst_buffer_unref (b);
+  }
+  g_print ("caps change F32->F64 and new segment: %" G_GSIZE_FORMAT " bytes out, want %d\n",
+      bytes, 1000 * 8 + 1500 * 16);
+  fail_unless_equals_uint64 (bytes, 1000 * 8 + 1500 * 16);
+  g_free (c32);
+  g_free (c64);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* interval = 100 ms: one message per 100 ms of input with its times and
  * levels; with a remainder, a final one at EOS. */
 GST_START_TEST (test_messages)
@@ -462,6 +554,24 @@ GST_START_TEST (test_messages)
 }
 GST_END_TEST;
 
+/* The shipped presets load and set what they say. */
+GST_START_TEST (test_presets)
+{
+  GstElement *e = gst_element_factory_make ("mastersaturator", NULL);
+  gchar **names = gst_preset_get_preset_names (GST_PRESET (e));
+  gint model = -1;
+  gdouble mix = -1;
+  fail_unless (names != NULL && g_strv_length (names) >= 4, "presets not found");
+  g_print ("presets: %u (%s, ...)\n", g_strv_length (names), names[0]);
+  fail_unless (gst_preset_load_preset (GST_PRESET (e), "parallel-crunch"));
+  g_object_get (e, "model", &model, "mix", &mix, NULL);
+  fail_unless_equals_int (model, 3);
+  fail_unless (fabs (mix - 0.25) < 1e-9);
+  g_strfreev (names);
+  gst_object_unref (e);
+}
+GST_END_TEST;
+
 /* oversampling is structural: its latency follows a READY change. */
 GST_START_TEST (test_oversampling_change)
 {
@@ -501,8 +611,11 @@ mastersaturator_suite (void)
   tcase_add_test (tc, test_nan);
   tcase_add_test (tc, test_automation);
   tcase_add_test (tc, test_property_jump);
+  tcase_add_test (tc, test_automation_zipper);
   tcase_add_test (tc, test_gap);
   tcase_add_test (tc, test_messages);
+  tcase_add_test (tc, test_caps_segment_change);
+  tcase_add_test (tc, test_presets);
   tcase_add_test (tc, test_oversampling_change);
   return s;
 }

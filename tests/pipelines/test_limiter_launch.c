@@ -147,7 +147,7 @@ main (void)
       }
     }
     NOTE ("file, +12 dB into -1 dBTP: %zu frames out of %zu, sample peak %+.4f dBFS, "
-        "16x true peak %+.4f dBTP, lag %d frames", ny / C, n, sp, tp, best_lag);
+        "strict 16x true peak %+.4f dBTP, lag %d frames", ny / C, n, sp, tp, best_lag);
     CHECK (ny == n * C, "length %zu != %zu", ny / C, n);
     CHECK (sp <= -1.0 + 1e-6, "sample peak %.4f", sp);
     CHECK (tp <= -1.0 + 0.05, "true peak %.4f", tp);
