@@ -10,14 +10,14 @@
 # independent meter (pipecheck: libebur128 + 16x true peak) that it is within
 # ±1 LU of the preset's target and its true peak is under the preset's
 # ceiling. Skips (77) only when icecast2 or a needed GStreamer plugin is not
-# installed. Env: CODEC (vorbis|opus|mp3, default vorbis).
+# installed. Argument (or env CODEC): vorbis (default), opus or mp3.
 set -euo pipefail
 
 build=${MASTER_BUILD_ROOT:?run through meson test}
 src=${MASTER_SOURCE_ROOT:?run through meson test}
 pipecheck=$build/tests/pipecheck
 stream=$src/pipelines/stream-icecast.sh
-codec=${CODEC:-vorbis}
+codec=${1:-${CODEC:-vorbis}}
 target=-14 ceiling=-1.0       # the `streaming` preset
 
 skip() { echo "SKIP: $*"; exit 77; }
