@@ -320,6 +320,10 @@ job_free (Job * j)
   g_free (j);
 }
 
+/* --character: masterchain character preset for the render passes (NULL:
+ * masterloudnorm ! masterlimiter only) */
+static const gchar *master_character;
+
 /* decodebin's audio pad -> the tail bin's ghost sink pad */
 static void
 on_pad_added (GstElement * dec, GstPad * pad, gpointer user_data)
@@ -359,11 +363,20 @@ run_pass (Job * j, gboolean render)
   measure_clear (m);
   if (render) {
     const OutFormat *f = j->format;
+    /* --character: the whole masterchain (tone and dynamics stages set by
+     * the character, then the same static gain and limiter, children
+     * "loudnorm" and "limiter"); otherwise just the two stages */
+    gchar *stages = master_character
+        ? g_strdup_printf ("masterchain name=chain mode=static character=%s "
+        "loudnorm::interval=0 loudnorm::max-gain=60 meter::interval=0",
+        master_character)
+        : g_strdup ("masterloudnorm name=ln mode=static interval=0 "
+        "max-gain=60 ! masterlimiter name=lim");
     desc = g_strdup_printf ("audioconvert ! audio/x-raw,format=F32LE,"
-        "layout=interleaved ! masterloudnorm name=ln mode=static interval=0 "
-        "max-gain=60 ! masterlimiter name=lim ! %saudioconvert name=oconv ! "
+        "layout=interleaved ! %s ! %saudioconvert name=oconv ! "
         "capsfilter name=ocaps caps=\"%s\" ! identity name=tap ! %s ! "
-        "filesink name=sink", f->pre, f->raw, f->enc);
+        "filesink name=sink", stages, f->pre, f->raw, f->enc);
+    g_free (stages);
   } else {
     desc = g_strdup ("audioconvert ! audio/x-raw,format=F32LE,"
         "layout=interleaved ! identity name=tap ! fakesink name=sink "
@@ -385,8 +398,11 @@ run_pass (Job * j, gboolean render)
   g_signal_connect (dec, "pad-added", G_CALLBACK (on_pad_added), tail);
 
   if (render) {
-    GstElement *ln = gst_bin_get_by_name (GST_BIN (tail), "ln");
-    GstElement *lim = gst_bin_get_by_name (GST_BIN (tail), "lim");
+    /* gst_bin_get_by_name looks inside masterchain too */
+    GstElement *ln = gst_bin_get_by_name (GST_BIN (tail),
+        master_character ? "loudnorm" : "ln");
+    GstElement *lim = gst_bin_get_by_name (GST_BIN (tail),
+        master_character ? "limiter" : "lim");
     GstElement *oconv = gst_bin_get_by_name (GST_BIN (tail), "oconv");
     GstElement *sink = gst_bin_get_by_name (GST_BIN (tail), "sink");
     /* gain = target - measured: give the gain directly */
@@ -1079,6 +1095,7 @@ static int
 master_main (int argc, char **argv, gboolean demo)
 {
   gchar *target = NULL, *preset = NULL, *ceiling = NULL, *format = NULL;
+  gchar *character = NULL;
   gboolean album = FALSE, force = FALSE, json = FALSE, quiet = FALSE;
   gint jobs_n = 1;
   gdouble tolerance = 0.03;
@@ -1104,6 +1121,10 @@ master_main (int argc, char **argv, gboolean demo)
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No report", NULL},
     {"tolerance", 0, 0, G_OPTION_ARG_DOUBLE, &tolerance,
         "Largest accepted distance from target, LU (default 0.03)", "LU"},
+    {"character", 0, 0, G_OPTION_ARG_STRING, &character,
+        "Render through masterchain with this character: transparent, warm, "
+          "loud, broadcast-safe, speech (EQ, compression, saturation, "
+          "imaging before the gain and the limiter)", "NAME"},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new (demo ? "- master a built-in "
@@ -1129,6 +1150,22 @@ master_main (int argc, char **argv, gboolean demo)
   }
   g_option_context_free (ctx);
   ensure_plugin ();
+  if (character) {
+    GstElement *chain = gst_element_factory_make ("masterchain", NULL);
+    GEnumValue *ev = NULL;
+    if (chain) {
+      GParamSpec *ps = g_object_class_find_property (G_OBJECT_GET_CLASS (chain), "character");
+      ev = g_enum_get_value_by_nick (G_PARAM_SPEC_ENUM (ps)->enum_class, character);
+      gst_object_unref (gst_object_ref_sink (chain));
+    }
+    if (!ev) {
+      fprintf (stderr, "gst-master master: --character '%s': %s\n", character,
+          chain ? "unknown (transparent, warm, loud, broadcast-safe, speech)"
+          : "element masterchain not available");
+      return 2;
+    }
+    master_character = character;
+  }
 
   if (!resolve_target (target, preset, ceiling, &o, &msg)) {
     fprintf (stderr, "gst-master master: %s\n", msg);

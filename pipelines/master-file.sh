@@ -5,7 +5,8 @@
 #
 # --two-pass (default when gst-master is on PATH): runs
 #     gst-master master --target PRESET|LUFS [--ceiling DBTP] IN OUT
-#   which measures IN, renders through the chain with one static gain and
+#   which measures IN, renders with one static gain (through masterchain with
+#   --character, otherwise masterloudnorm ! masterlimiter) and
 #   re-measures, correcting the gain until the result is within ±0.1 LU of
 #   the target with the true peak under the ceiling (exact: use this for
 #   delivery files).
@@ -21,8 +22,9 @@
 #   --preset P        streaming (default), apple, ebu-r128, atsc-a85, podcast
 #   --target LUFS     custom target instead of the preset's
 #   --ceiling DBTP    true-peak ceiling (default: the preset's)
-#   --character C     masterchain character (one-pass; default transparent):
-#                     transparent, warm, loud, broadcast-safe, speech
+#   --character C     masterchain character: transparent (default), warm,
+#                     loud, broadcast-safe, speech (two passes: gst-master
+#                     master --character renders through masterchain)
 #   --one-pass | --two-pass
 #   --print           print the command and exit
 #
@@ -40,7 +42,7 @@ set -euo pipefail
 
 die() { echo "master-file: $*" >&2; exit 1; }
 
-preset=streaming target= ceiling= character=transparent passes= print=0 in= out=
+preset=streaming target= ceiling= character= passes= print=0 in= out=
 while [ $# -gt 0 ]; do
   case "$1" in
     --preset) preset=$2; shift 2 ;;
@@ -65,6 +67,7 @@ if [ "$passes" = 2 ]; then
   command -v gst-master >/dev/null || die "gst-master not found on PATH (build the project, or use --one-pass)"
   cmd=(gst-master master --target "${target:-$preset}")
   [ -z "$ceiling" ] || cmd+=(--ceiling "$ceiling")
+  [ -z "$character" ] || cmd+=(--character "$character")
   cmd+=("$in" "$out")
 else
   case "${out,,}" in
@@ -75,7 +78,7 @@ else
     *.mp3) enc=(lamemp3enc target=quality quality=0) ;;
     *) die "unknown output format: $out (.wav .flac .ogg .opus .mp3)" ;;
   esac
-  chain=(masterchain mode=live "preset=$preset" "character=$character")
+  chain=(masterchain mode=live "preset=$preset" "character=${character:-transparent}")
   [ -z "$target" ] || chain+=("target=$target")
   [ -z "$ceiling" ] || chain+=("limiter::ceiling=$ceiling")
   cmd=(gst-launch-1.0 -q -e filesrc "location=$in" ! decodebin ! audioconvert ! audioresample

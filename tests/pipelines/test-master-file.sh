@@ -5,7 +5,8 @@
 #     20 dB-sections dynamic mix: ceiling and length only), true peak
 #     <= -1 dBTP (+0.05), same length;
 #   two passes (gst-master master): within ±0.1 LU, same ceiling and length
-#     (argument two-pass; skipped when gst-master is not built).
+#     (argument two-pass; skipped when gst-master is not built), also through
+#     masterchain with the warm and loud characters.
 # Measured by pipecheck (libebur128 + 16x true peak), independent of the plugin.
 set -euo pipefail
 build=${MASTER_BUILD_ROOT:?run through meson test}
@@ -38,10 +39,18 @@ rc=0
 # live AGC that has not heard the loud chorus yet cannot know it (see
 # docs/pipelines.md).
 cases="music:0 dense:0 quiet:0 dynamic:-4"
+# two passes: also through masterchain with a character (gst-master
+# --character): EQ, compression and saturation change the loudness the gain
+# has to make up for
+[ "$mode" = two-pass ] && cases="$cases music:0:warm dynamic:-4:loud"
 for c in $cases; do
-  kind=${c%%:*} gain=${c#*:}
+  kind=${c%%:*} rest=${c#*:} gain=${rest%%:*} character=
+  [ "$rest" = "$gain" ] || character=${rest#*:}
+  name=$kind${character:+-$character}
+  chopt=()
+  [ -z "$character" ] || chopt=(--character "$character")
   "$pipecheck" gen "$tmp/in-$kind.wav" $seconds "$kind" "$gain" 11
-  "$script" --$mode --preset streaming --print "$tmp/in-$kind.wav" "$tmp/out-$kind.wav"
+  "$script" --$mode --preset streaming "${chopt[@]}" --print "$tmp/in-$kind.wav" "$tmp/out-$name.wav"
   start=$(date +%s.%N)
   if [ "$mode" = two-pass ]; then
     # gst-master links the plugin statically; with the .so also on the plugin
@@ -49,19 +58,19 @@ for c in $cases; do
     # of this writing) hangs in g_once_init_enter (reported). Run it on its
     # static copy only.
     env -u GST_PLUGIN_PATH_1_0 -u GST_PLUGIN_PATH GST_REGISTRY_1_0="$tmp/registry.bin" \
-      timeout 120 "$script" --$mode --preset streaming "$tmp/in-$kind.wav" "$tmp/out-$kind.wav" \
+      timeout 120 "$script" --$mode --preset streaming "${chopt[@]}" "$tmp/in-$kind.wav" "$tmp/out-$name.wav" \
       || fail "master-file.sh failed"
   else
-    "$script" --$mode --preset streaming "$tmp/in-$kind.wav" "$tmp/out-$kind.wav" || fail "master-file.sh failed"
+    "$script" --$mode --preset streaming "$tmp/in-$kind.wav" "$tmp/out-$name.wav" || fail "master-file.sh failed"
   fi
-  echo "master-file.sh --$mode ($kind): $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s wall"
-  gst-launch-1.0 -q filesrc location="$tmp/out-$kind.wav" ! decodebin ! audioconvert \
+  echo "master-file.sh --$mode ($kind${character:+, character $character}): $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }') s wall"
+  gst-launch-1.0 -q filesrc location="$tmp/out-$name.wav" ! decodebin ! audioconvert \
     ! audio/x-raw,format=F32LE,channels=2,rate=48000,layout=interleaved \
-    ! filesink location="$tmp/out-$kind.f32" || fail "cannot decode the output"
+    ! filesink location="$tmp/out-$name.f32" || fail "cannot decode the output"
   if [ "$mode" = one-pass ] && [ "$kind" = dynamic ]; then
-    "$pipecheck" measure "$tmp/out-$kind.f32" --ceiling -1 --frames $frames || rc=1
+    "$pipecheck" measure "$tmp/out-$name.f32" --ceiling -1 --frames $frames || rc=1
   else
-    "$pipecheck" measure "$tmp/out-$kind.f32" --target -14 --tolerance $tol --ceiling -1 \
+    "$pipecheck" measure "$tmp/out-$name.f32" --target -14 --tolerance $tol --ceiling -1 \
       --frames $frames || rc=1
   fi
 done
