@@ -12,7 +12,7 @@
  * target - measured, which is exact when the limiter does not act; when it
  * does (a loud target on a dynamic mix) the gain is corrected by secant
  * iteration on the measured result until the output is within the
- * tolerance (default 0.03 LU). A measured true peak above the ceiling lowers
+ * tolerance (default 0.05 LU). A measured true peak above the ceiling lowers
  * the limiter's ceiling by the excess for the next pass. Each render pass
  * writes the temporary file in OUT's folder; the one that meets the target
  * is renamed to OUT. Everything streams: memory does not grow with length.
@@ -44,6 +44,7 @@
 #include "gst-master-common.h"
 #include "gst-master-master.h"
 #include "gstmasterloudnorm.h"
+#include "truepeak.h"
 
 GST_PLUGIN_STATIC_DECLARE (mastering);
 
@@ -120,18 +121,24 @@ typedef struct
 
 typedef struct
 {
-  ebur128_state *st;
+  ebur128_state *st;            /* loudness, LRA */
+  MasterTruePeak *tp;           /* 8x true peak (dsp/truepeak) */
+  double tp_max;                /* largest reading, linear */
+  double sp_max;                /* largest sample, linear */
   GstAudioInfo info;
   gboolean have_info;
   guint64 frames;
-  gint32 *conv;                 /* S24 -> S32 conversion, conv_frames */
-  gsize conv_frames;
+  float *conv;                  /* decoded to float, CONV_FRAMES frames */
+  float *peaks;                 /* truepeak readings, CONV_FRAMES frames */
   gboolean format_changed;
 } Measure;
+
+#define CONV_FRAMES 4096
 
 typedef struct
 {
   gdouble integrated, lra, true_peak, sample_peak;      /* LUFS, LU, dB */
+  gdouble true_peak_bound;      /* dBTP: true_peak + detector margin */
   guint64 frames;
   gint rate, channels;
 } Stats;
@@ -141,7 +148,9 @@ measure_clear (Measure * m)
 {
   if (m->st)
     ebur128_destroy (&m->st);
+  master_truepeak_free (m->tp);
   g_free (m->conv);
+  g_free (m->peaks);
   memset (m, 0, sizeof *m);
 }
 
@@ -160,53 +169,71 @@ measure_caps (Measure * m, GstCaps * caps)
   m->info = info;
   m->have_info = TRUE;
   m->st = ebur128_init ((unsigned) info.channels, (unsigned long) info.rate,
-      EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK);
+      EBUR128_MODE_I | EBUR128_MODE_LRA);
+  m->tp = master_truepeak_new (info.channels, 8);
+  m->conv = g_new (float, CONV_FRAMES * info.channels);
+  m->peaks = g_new (float, CONV_FRAMES * info.channels);
+}
+
+/* Converts up to CONV_FRAMES frames at p to float in m->conv. */
+static void
+to_float (Measure * m, const guint8 * p, gsize frames)
+{
+  gsize n = frames * GST_AUDIO_INFO_CHANNELS (&m->info);
+  float *d = m->conv;
+  switch (GST_AUDIO_INFO_FORMAT (&m->info)) {
+    case GST_AUDIO_FORMAT_F32LE:
+      memcpy (d, p, n * sizeof (float));
+      break;
+    case GST_AUDIO_FORMAT_F64LE:
+      for (gsize i = 0; i < n; i++)
+        d[i] = (float) ((const double *) p)[i];
+      break;
+    case GST_AUDIO_FORMAT_S16LE:
+      for (gsize i = 0; i < n; i++)
+        d[i] = (float) (((const gint16 *) p)[i] / 32768.0);
+      break;
+    case GST_AUDIO_FORMAT_S32LE:
+      for (gsize i = 0; i < n; i++)
+        d[i] = (float) (((const gint32 *) p)[i] / 2147483648.0);
+      break;
+    case GST_AUDIO_FORMAT_S24LE:
+      for (gsize i = 0; i < n; i++, p += 3)
+        d[i] = (float) ((gint32) ((guint32) p[0] << 8 | (guint32) p[1] << 16
+                | (guint32) p[2] << 24) / 2147483648.0);
+      break;
+    default:
+      memset (d, 0, n * sizeof (float));
+      m->format_changed = TRUE;
+      break;
+  }
 }
 
 static void
 measure_buffer (Measure * m, GstBuffer * buf)
 {
   GstMapInfo map;
-  if (!m->st || m->format_changed)
+  if (!m->st || !m->tp || m->format_changed)
     return;
   gint bpf = GST_AUDIO_INFO_BPF (&m->info);
   gint ch = GST_AUDIO_INFO_CHANNELS (&m->info);
   if (!gst_buffer_map (buf, &map, GST_MAP_READ))
     return;
-  gsize n = map.size / bpf;
-  switch (GST_AUDIO_INFO_FORMAT (&m->info)) {
-    case GST_AUDIO_FORMAT_F32LE:
-      ebur128_add_frames_float (m->st, (const float *) map.data, n);
-      break;
-    case GST_AUDIO_FORMAT_F64LE:
-      ebur128_add_frames_double (m->st, (const double *) map.data, n);
-      break;
-    case GST_AUDIO_FORMAT_S16LE:
-      ebur128_add_frames_short (m->st, (const short *) map.data, n);
-      break;
-    case GST_AUDIO_FORMAT_S32LE:
-      ebur128_add_frames_int (m->st, (const int *) map.data, n);
-      break;
-    case GST_AUDIO_FORMAT_S24LE:{
-      const guint8 *p = map.data;
-      gsize done = 0;
-      if (!m->conv) {
-        m->conv_frames = 4096;
-        m->conv = g_new (gint32, m->conv_frames * ch);
-      }
-      while (done < n) {
-        gsize b = MIN (m->conv_frames, n - done);
-        for (gsize i = 0; i < b * ch; i++, p += 3)
-          m->conv[i] = (gint32) ((guint32) p[0] << 8 | (guint32) p[1] << 16
-              | (guint32) p[2] << 24);
-        ebur128_add_frames_int (m->st, m->conv, b);
-        done += b;
-      }
-      break;
+  gsize n = map.size / bpf, done = 0;
+  while (done < n) {
+    gsize b = MIN (CONV_FRAMES, n - done);
+    to_float (m, map.data + done * bpf, b);
+    /* the chain before us keeps samples finite; guard the meters anyway */
+    for (gsize i = 0; i < b * ch; i++)
+      if (!isfinite (m->conv[i]))
+        m->conv[i] = 0.0f;
+    ebur128_add_frames_float (m->st, m->conv, b);
+    master_truepeak_process_f32 (m->tp, m->peaks, m->conv, b);
+    for (gsize i = 0; i < b * ch; i++) {
+      m->tp_max = MAX (m->tp_max, m->peaks[i]);
+      m->sp_max = MAX (m->sp_max, fabsf (m->conv[i]));
     }
-    default:
-      m->format_changed = TRUE;
-      break;
+    done += b;
   }
   m->frames += n;
   gst_buffer_unmap (buf, &map);
@@ -248,16 +275,25 @@ measure_stats (Measure * m, Stats * s)
   ebur128_loudness_global (m->st, &s->integrated);
   if (ebur128_loudness_range (m->st, &s->lra) != EBUR128_SUCCESS)
     s->lra = 0.0;
-  double tp = 0.0, sp = 0.0;
-  for (int c = 0; c < s->channels; c++) {
-    double v;
-    if (ebur128_true_peak (m->st, (unsigned) c, &v) == EBUR128_SUCCESS)
-      tp = MAX (tp, v);
-    if (ebur128_sample_peak (m->st, (unsigned) c, &v) == EBUR128_SUCCESS)
-      sp = MAX (sp, v);
+  /* flush the true-peak detector's delay with silence */
+  if (m->tp) {
+    gint ch = s->channels;
+    gsize tail = (gsize) master_truepeak_get_delay (m->tp) + 1;
+    while (tail > 0) {
+      gsize b = MIN (tail, CONV_FRAMES);
+      memset (m->conv, 0, b * ch * sizeof (float));
+      master_truepeak_process_f32 (m->tp, m->peaks, m->conv, b);
+      for (gsize i = 0; i < b * ch; i++)
+        m->tp_max = MAX (m->tp_max, m->peaks[i]);
+      tail -= b;
+    }
   }
-  s->true_peak = lin_to_db (MAX (tp, sp));
-  s->sample_peak = lin_to_db (sp);
+  s->true_peak = lin_to_db (MAX (m->tp_max, m->sp_max));
+  s->sample_peak = lin_to_db (m->sp_max);
+  /* the reading may lie under the real peak by the detector's margin
+   * (about 0.02 dB at 8x): the ceiling check uses the upper bound */
+  s->true_peak_bound = m->tp ? s->true_peak
+      + 20.0 * log10 (master_truepeak_get_margin (m->tp)) : s->true_peak;
 }
 
 /* ---- jobs ---- */
@@ -273,6 +309,7 @@ typedef struct
   Stats before, after;
   Measure in_m, out_m;          /* kept for album loudness */
   gdouble gain_db;              /* pre-limiter gain applied */
+  gdouble target;               /* LUFS */
   gdouble limiter_ceiling;      /* dBTP given to masterlimiter */
   gint passes;                  /* analysis + render passes */
   gchar *error;                 /* one line, NULL when fine */
@@ -389,11 +426,13 @@ run_pass (Job * j, gboolean render)
     GstElement *lim = gst_bin_get_by_name (GST_BIN (tail), "lim");
     GstElement *oconv = gst_bin_get_by_name (GST_BIN (tail), "oconv");
     GstElement *sink = gst_bin_get_by_name (GST_BIN (tail), "sink");
-    /* gain = target - measured: give the gain directly */
-    g_object_set (ln, "target", 0.0, "measured-integrated", -j->gain_db, NULL);
+    /* static gain = target - measured-integrated = gain_db */
+    g_object_set (ln, "target", j->target, "measured-integrated",
+        j->target - j->gain_db, NULL);
     gchar *c = g_strdup_printf ("%.4f", j->limiter_ceiling);
     set_prop_if_exists (lim, "ceiling", c);
     set_prop_if_exists (lim, "true-peak", "true");
+    set_prop_if_exists (lim, "oversampling", "8");
     g_free (c);
     if (j->format->dither16) {
       set_prop_if_exists (oconv, "dithering", "tpdf-hf");
@@ -475,29 +514,64 @@ run_pass (Job * j, gboolean render)
 
 typedef struct
 {
-  gdouble g[MAX_RENDER_PASSES + 1];
-  gdouble f[MAX_RENDER_PASSES + 1];
-  gint n;
+  gdouble g, f;                 /* previous gain (dB) and error (LU) */
+  gboolean have_prev;
+  gdouble g_lo, f_lo;           /* bracket: a gain that was too quiet */
+  gdouble g_hi, f_hi;           /* and one that was too loud */
+  gboolean have_lo, have_hi;
+  gint side;                    /* side updated last: -1 lo, +1 hi */
 } Secant;
 
-/* Next gain from the history of (gain, error) pairs: secant on the last
- * two, slope bounded to [0.05, 1.5] (a limiter only makes the output grow
- * more slowly than the gain); the first correction assumes slope 1. */
+/* Next gain from the measured error f (LU) at gain g (dB).
+ * Output loudness grows with the gain, at slope 1 until the limiter acts
+ * and more slowly (concave) after, with kinks where the gating changes.
+ * Until the root is bracketed: secant steps (slope bounded to [0.05, 1.5];
+ * the first step assumes slope 1), stretched by 1.5 after the first so that
+ * a concave curve is crossed rather than approached from one side for
+ * ever. Once bracketed: false position with the Illinois modification
+ * (guaranteed to converge, superlinearly). */
 static gdouble
 secant_next (Secant * s, gdouble g, gdouble f)
 {
-  s->g[s->n] = g;
-  s->f[s->n] = f;
-  s->n++;
-  gdouble slope = 1.0;
-  if (s->n >= 2) {
-    gdouble dg = s->g[s->n - 1] - s->g[s->n - 2];
-    gdouble df = s->f[s->n - 1] - s->f[s->n - 2];
-    if (fabs (dg) > 1e-6)
-      slope = CLAMP (df / dg, 0.05, 1.5);
+  gdouble next;
+  gint side = f < 0 ? -1 : 1;
+  if (side < 0) {
+    s->g_lo = g;
+    s->f_lo = f;
+    s->have_lo = TRUE;
+  } else {
+    s->g_hi = g;
+    s->f_hi = f;
+    s->have_hi = TRUE;
   }
-  gdouble step = CLAMP (-f / slope, -24.0, 24.0);
-  return g + step;
+  if (s->have_lo && s->have_hi) {
+    /* Illinois: the end that stayed twice in a row weighs half */
+    if (side == s->side) {
+      if (side < 0)
+        s->f_hi *= 0.5;
+      else
+        s->f_lo *= 0.5;
+    }
+    next = s->g_lo - s->f_lo * (s->g_hi - s->g_lo) / (s->f_hi - s->f_lo);
+  } else {
+    gdouble slope = 1.0, stretch = 1.0;
+    if (s->have_prev && fabs (g - s->g) > 1e-6) {
+      slope = (f - s->f) / (g - s->g);
+      stretch = 1.5;
+    }
+    slope = CLAMP (slope, 0.05, 1.5);
+    gdouble step = -f / slope * stretch;
+    step = CLAMP (step, -24.0, 24.0);
+    next = g + step;
+  }
+  s->side = side;
+  s->g = g;
+  s->f = f;
+  s->have_prev = TRUE;
+  if (g_getenv ("GM_DEBUG"))
+    fprintf (stderr, "gain %+.3f dB -> error %+.3f LU; next %+.3f dB\n", g,
+        f, next);
+  return next;
 }
 
 /* Renders until on target (all jobs share the gain in album mode).
@@ -646,7 +720,7 @@ static gboolean
 render_until_on_target (Job ** jobs, guint n, const Options * o,
     GThreadPool * pool)
 {
-  Secant sec = { {0}, {0}, 0 };
+  Secant sec = { 0 };
   gdouble in_l = o->album ? album_integrated (jobs, n, FALSE) :
       jobs[0]->before.integrated;
   if (!isfinite (in_l)) {
@@ -656,8 +730,13 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
   }
   gdouble g = o->target - in_l;
   gdouble best_err = HUGE_VAL;
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n; i++) {
     jobs[i]->limiter_ceiling = o->ceiling;
+    jobs[i]->target = o->target;
+  }
+  /* gains tried stay within 40 dB of the first guess: beyond that the
+   * target is out of reach anyway */
+  const gdouble g_lo = g - 40.0, g_hi = g + 40.0;
 
   for (gint pass = 0; pass < MAX_RENDER_PASSES; pass++) {
     for (guint i = 0; i < n; i++)
@@ -677,7 +756,7 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
       Job *j = jobs[i];
       if (j->error)
         continue;
-      gdouble excess = j->after.true_peak - o->ceiling;
+      gdouble excess = j->after.true_peak_bound - o->ceiling;
       if (excess > 0.0) {
         /* over the ceiling after quantisation/encoding: lower the
          * limiter's ceiling by the excess (and a margin) */
@@ -689,7 +768,10 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
     if (fabs (err) <= o->tolerance && peaks_ok)
       return TRUE;
     if (fabs (err) > o->tolerance)
-      g = secant_next (&sec, g, err);
+    {
+      gdouble next = secant_next (&sec, g, err);
+      g = CLAMP (next, g_lo, g_hi);
+    }
   }
   for (guint i = 0; i < n; i++)
     job_fail (jobs[i], "target %.1f LUFS not reached under the ceiling "
@@ -941,15 +1023,15 @@ write_demo (const gchar * path, GError ** error)
     double bar = floor (t / 2.0);
     double section;             /* level of the section, linear */
     if (t < 8)
-      section = 0.12;
+      section = 0.3;
     else if (t < 20)
-      section = 0.45;
+      section = 0.6;
     else if (t < 32)
       section = 0.9;
     else if (t < 33.5)
       section = 0.0;
     else
-      section = 0.08;
+      section = 0.25;
     double kick = (t >= 8 && t < 32) ? exp (-beat * 30) * sin (2 * G_PI *
         (50 + 80 * exp (-beat * 40)) * beat) : 0;
     double nz = demo_noise (&seed);
@@ -1081,7 +1163,7 @@ master_main (int argc, char **argv, gboolean demo)
   gchar *target = NULL, *preset = NULL, *ceiling = NULL, *format = NULL;
   gboolean album = FALSE, force = FALSE, json = FALSE, quiet = FALSE;
   gint jobs_n = 1;
-  gdouble tolerance = 0.03;
+  gdouble tolerance = 0.05;
   GOptionEntry entries[] = {
     {"target", 't', 0, G_OPTION_ARG_STRING, &target,
         "Integrated loudness target: LUFS or a preset name", "LUFS|PRESET"},
@@ -1103,7 +1185,7 @@ master_main (int argc, char **argv, gboolean demo)
         "Overwrite an existing OUT", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No report", NULL},
     {"tolerance", 0, 0, G_OPTION_ARG_DOUBLE, &tolerance,
-        "Largest accepted distance from target, LU (default 0.03)", "LU"},
+        "Largest accepted distance from target, LU (default 0.05)", "LU"},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new (demo ? "- master a built-in "
