@@ -514,60 +514,82 @@ run_pass (Job * j, gboolean render)
 
 typedef struct
 {
-  gdouble g, f;                 /* previous gain (dB) and error (LU) */
-  gboolean have_prev;
-  gdouble g_lo, f_lo;           /* bracket: a gain that was too quiet */
-  gdouble g_hi, f_hi;           /* and one that was too loud */
-  gboolean have_lo, have_hi;
-  gint side;                    /* side updated last: -1 lo, +1 hi */
+  gdouble g[MAX_RENDER_PASSES], f[MAX_RENDER_PASSES];   /* gain dB, error LU */
+  gint n;
 } Secant;
 
-/* Next gain from the measured error f (LU) at gain g (dB).
- * Output loudness grows with the gain, at slope 1 until the limiter acts
- * and more slowly (concave) after, with kinks where the gating changes.
- * Until the root is bracketed: secant steps (slope bounded to [0.05, 1.5];
- * the first step assumes slope 1), stretched by 1.5 after the first so that
- * a concave curve is crossed rather than approached from one side for
- * ever. Once bracketed: false position with the Illinois modification
- * (guaranteed to converge, superlinearly). */
+/* Next gain from all (gain, error) pairs measured so far.
+ * Output loudness grows with the gain, at slope 1 until the limiter acts and
+ * more slowly after (concave), with small kinks where gating changes. So:
+ *  - not bracketed yet: secant through the last two points (the first step
+ *    assumes slope 1), slope bounded to [0.05, 1.5], steps of at most
+ *    12 dB: on the concave curve this approaches the target from below,
+ *    where the slope is still informative (overshooting into the flat,
+ *    heavily limited region wastes passes);
+ *  - bracketed: inverse quadratic interpolation through the last three
+ *    points (it follows the curvature), else the secant; a candidate
+ *    outside the bracket, or within 10 % of its ends, is replaced by the
+ *    false-position point moved at least 10 % inside (never stalls). */
 static gdouble
 secant_next (Secant * s, gdouble g, gdouble f)
 {
+  if (s->n == MAX_RENDER_PASSES) {
+    memmove (s->g, s->g + 1, (MAX_RENDER_PASSES - 1) * sizeof (gdouble));
+    memmove (s->f, s->f + 1, (MAX_RENDER_PASSES - 1) * sizeof (gdouble));
+    s->n--;
+  }
+  s->g[s->n] = g;
+  s->f[s->n] = f;
+  s->n++;
+
+  gboolean have_lo = FALSE, have_hi = FALSE;
+  gdouble lo = 0, flo = 0, hi = 0, fhi = 0;
+  for (gint i = 0; i < s->n; i++) {
+    if (s->f[i] < 0 && (!have_lo || s->g[i] > lo)) {
+      lo = s->g[i];
+      flo = s->f[i];
+      have_lo = TRUE;
+    } else if (s->f[i] >= 0 && (!have_hi || s->g[i] < hi)) {
+      hi = s->g[i];
+      fhi = s->f[i];
+      have_hi = TRUE;
+    }
+  }
+
   gdouble next;
-  gint side = f < 0 ? -1 : 1;
-  if (side < 0) {
-    s->g_lo = g;
-    s->f_lo = f;
-    s->have_lo = TRUE;
-  } else {
-    s->g_hi = g;
-    s->f_hi = f;
-    s->have_hi = TRUE;
-  }
-  if (s->have_lo && s->have_hi) {
-    /* Illinois: the end that stayed twice in a row weighs half */
-    if (side == s->side) {
-      if (side < 0)
-        s->f_hi *= 0.5;
-      else
-        s->f_lo *= 0.5;
-    }
-    next = s->g_lo - s->f_lo * (s->g_hi - s->g_lo) / (s->f_hi - s->f_lo);
-  } else {
-    gdouble slope = 1.0, stretch = 1.0;
-    if (s->have_prev && fabs (g - s->g) > 1e-6) {
-      slope = (f - s->f) / (g - s->g);
-      stretch = 1.5;
-    }
+  gint n = s->n;
+  if (!(have_lo && have_hi)) {
+    gdouble slope = 1.0;
+    if (n >= 2 && fabs (s->g[n - 1] - s->g[n - 2]) > 1e-6)
+      slope = (s->f[n - 1] - s->f[n - 2]) / (s->g[n - 1] - s->g[n - 2]);
     slope = CLAMP (slope, 0.05, 1.5);
-    gdouble step = -f / slope * stretch;
-    step = CLAMP (step, -24.0, 24.0);
-    next = g + step;
+    gdouble step = -f / slope;
+    next = g + CLAMP (step, -12.0, 12.0);
+  } else {
+    gboolean ok = FALSE;
+    next = 0;
+    if (n >= 3) {
+      gdouble x0 = s->g[n - 3], x1 = s->g[n - 2], x2 = s->g[n - 1];
+      gdouble y0 = s->f[n - 3], y1 = s->f[n - 2], y2 = s->f[n - 1];
+      if (y0 != y1 && y1 != y2 && y0 != y2) {
+        next = x0 * y1 * y2 / ((y0 - y1) * (y0 - y2))
+            + x1 * y0 * y2 / ((y1 - y0) * (y1 - y2))
+            + x2 * y0 * y1 / ((y2 - y0) * (y2 - y1));
+        ok = isfinite (next);
+      }
+    }
+    if (!ok && n >= 2 && s->f[n - 1] != s->f[n - 2]) {
+      next = s->g[n - 1] - s->f[n - 1] * (s->g[n - 1] - s->g[n - 2])
+          / (s->f[n - 1] - s->f[n - 2]);
+      ok = isfinite (next);
+    }
+    gdouble w = hi - lo, margin = 0.1 * fabs (w);
+    gdouble a = MIN (lo, hi), b = MAX (lo, hi);
+    if (!ok || next <= a + margin || next >= b - margin) {
+      gdouble fp = lo - flo * w / (fhi - flo);
+      next = CLAMP (fp, a + margin, b - margin);
+    }
   }
-  s->side = side;
-  s->g = g;
-  s->f = f;
-  s->have_prev = TRUE;
   if (g_getenv ("GM_DEBUG"))
     fprintf (stderr, "gain %+.3f dB -> error %+.3f LU; next %+.3f dB\n", g,
         f, next);
