@@ -116,6 +116,7 @@ typedef struct
   gchar *target_name;           /* preset nick or NULL */
   gboolean album, force, json, quiet;
   gint jobs;
+  gint oversampling;            /* 4 or 8 */
   gdouble tolerance;            /* LU */
   const OutFormat *format;      /* NULL: by extension */
   gboolean progress;            /* stderr is a terminal */
@@ -127,6 +128,7 @@ typedef struct
 {
   ebur128_state *st;            /* loudness, LRA */
   MasterTruePeak *tp;           /* 8x true peak (dsp/truepeak) */
+  int tp_factor;                /* true-peak oversampling: 4 or 8 */
   double tp_max;                /* largest reading, linear */
   double sp_max;                /* largest sample, linear */
   GstAudioInfo info;
@@ -174,7 +176,7 @@ measure_caps (Measure * m, GstCaps * caps)
   m->have_info = TRUE;
   m->st = ebur128_init ((unsigned) info.channels, (unsigned long) info.rate,
       EBUR128_MODE_I | EBUR128_MODE_LRA);
-  m->tp = master_truepeak_new (info.channels, 8);
+  m->tp = master_truepeak_new (info.channels, m->tp_factor);
   m->conv = g_new (float, CONV_FRAMES * info.channels);
   m->peaks = g_new (float, CONV_FRAMES * info.channels);
 }
@@ -315,6 +317,7 @@ typedef struct
   gdouble gain_db;              /* pre-limiter gain applied */
   gdouble target;               /* LUFS */
   gdouble limiter_ceiling;      /* dBTP given to masterlimiter */
+  gint oversampling;            /* true-peak factor of limiter and check */
   gint passes;                  /* analysis + render passes */
   gchar *error;                 /* one line, NULL when fine */
   gboolean done;
@@ -387,6 +390,10 @@ set_prop_if_exists (GstElement * e, const gchar * name, const gchar * value)
   return TRUE;
 }
 
+/* Queues split a pass into threads (decode | limiter | measure + encode)
+ * so that it uses more than one core; bounded, so memory stays constant. */
+#define QUEUE "queue max-size-buffers=16 max-size-bytes=0 max-size-time=0"
+
 /* One pass over j->in_path. render == FALSE: analysis into j->in_m.
  * render == TRUE: gain/ceiling chain written to j->tmp_path, measured into
  * j->out_m. Returns FALSE with j->error set on failure. */
@@ -398,17 +405,23 @@ run_pass (Job * j, gboolean render)
   Measure *m = render ? &j->out_m : &j->in_m;
 
   measure_clear (m);
+  /* the input's true peak is only reported: 4x is enough; the output's is
+   * checked against the ceiling with the detector's worst-case margin
+   * added, at the limiter's factor (the limiter aims under the ceiling by
+   * the same margin, so the check passes exactly when the limiter kept its
+   * promise) */
+  m->tp_factor = render ? j->oversampling : 4;
   if (render) {
     const OutFormat *f = j->format;
     desc = g_strdup_printf ("audioconvert ! audio/x-raw,format=F32LE,"
         "layout=interleaved ! masterloudnorm name=ln mode=static interval=0 "
-        "max-gain=60 ! masterlimiter name=lim ! %saudioconvert name=oconv ! "
-        "capsfilter name=ocaps caps=\"%s\" ! identity name=tap ! %s ! "
-        "filesink name=sink", f->pre, f->raw, f->enc);
+        "max-gain=60 ! " QUEUE " ! masterlimiter name=lim ! " QUEUE " ! "
+        "%saudioconvert name=oconv ! capsfilter name=ocaps caps=\"%s\" ! "
+        "identity name=tap ! %s ! filesink name=sink", f->pre, f->raw, f->enc);
   } else {
     desc = g_strdup ("audioconvert ! audio/x-raw,format=F32LE,"
-        "layout=interleaved ! identity name=tap ! fakesink name=sink "
-        "sync=false");
+        "layout=interleaved ! " QUEUE " ! identity name=tap ! "
+        "fakesink name=sink sync=false");
   }
   GstElement *tail = gst_parse_bin_from_description (desc, TRUE, &err);
   g_free (desc);
@@ -436,7 +449,9 @@ run_pass (Job * j, gboolean render)
     gchar *c = g_strdup_printf ("%.4f", j->limiter_ceiling);
     set_prop_if_exists (lim, "ceiling", c);
     set_prop_if_exists (lim, "true-peak", "true");
-    set_prop_if_exists (lim, "oversampling", "8");
+    gchar *os = g_strdup_printf ("%d", j->oversampling);
+    set_prop_if_exists (lim, "oversampling", os);
+    g_free (os);
     g_free (c);
     if (j->format->dither16) {
       set_prop_if_exists (oconv, "dithering", "tpdf-hf");
@@ -457,6 +472,7 @@ run_pass (Job * j, gboolean render)
 
   GstBus *bus = gst_element_get_bus (pipe);
   gboolean ok = FALSE;
+  gint64 t_start = g_get_monotonic_time ();
   if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     /* the error message on the bus says why */
@@ -498,6 +514,9 @@ run_pass (Job * j, gboolean render)
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (pipe);
+  if (g_getenv ("GM_DEBUG"))
+    fprintf (stderr, "%s pass: %.2f s\n", render ? "render" : "analysis",
+        (g_get_monotonic_time () - t_start) / 1e6);
   g_atomic_int_set (&j->permille, 1000);
   j->passes++;
 
@@ -760,6 +779,7 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
   for (guint i = 0; i < n; i++) {
     jobs[i]->limiter_ceiling = o->ceiling;
     jobs[i]->target = o->target;
+    jobs[i]->oversampling = o->oversampling;
   }
   /* gains tried stay within 40 dB of the first guess: beyond that the
    * target is out of reach anyway */
@@ -1210,7 +1230,7 @@ master_main (int argc, char **argv, gboolean demo)
 {
   gchar *target = NULL, *preset = NULL, *ceiling = NULL, *format = NULL;
   gboolean album = FALSE, force = FALSE, json = FALSE, quiet = FALSE;
-  gint jobs_n = 1;
+  gint jobs_n = 1, oversampling = 4;
   gdouble tolerance = 0.05;
   GOptionEntry entries[] = {
     {"target", 't', 0, G_OPTION_ARG_STRING, &target,
@@ -1228,6 +1248,9 @@ master_main (int argc, char **argv, gboolean demo)
           "(default: by OUT's extension)", "FMT"},
     {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs_n,
         "Files processed at once", "N"},
+    {"oversampling", 0, 0, G_OPTION_ARG_INT, &oversampling,
+        "True-peak oversampling of the limiter and of the ceiling check: 4 "
+          "(default) or 8 (stricter, slower)", "4|8"},
     {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Report as JSON", NULL},
     {"force", 0, 0, G_OPTION_ARG_NONE, &force,
         "Overwrite an existing OUT", NULL},
@@ -1270,6 +1293,11 @@ master_main (int argc, char **argv, gboolean demo)
   o.json = json;
   o.quiet = quiet;
   o.jobs = CLAMP (jobs_n, 1, 64);
+  if (oversampling != 4 && oversampling != 8) {
+    gm_error (NULL, "--oversampling must be 4 or 8");
+    return 2;
+  }
+  o.oversampling = oversampling;
   o.tolerance = CLAMP (tolerance, 0.001, 1.0);
   o.progress = isatty (STDERR_FILENO) && !json && !quiet;
   if (format && !(o.format = format_by_name (format))) {

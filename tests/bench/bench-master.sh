@@ -30,7 +30,7 @@ demo_in=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["in
 set --
 i=0
 while [ $i -lt 15 ]; do set -- "$@" "$demo_in"; i=$((i + 1)); done
-sox "$@" -b 24 "$work/in.wav"
+sox "$@" -b 24 "$work/in.wav" 2>/dev/null
 rm -rf "$(dirname "$demo_in")"
 dur=$(soxi -D "$work/in.wav")
 
