@@ -96,6 +96,8 @@ create_state (MasterLoudness * m)
       return -1;
     }
   }
+  if (m->history_ms > 0)
+    ebur128_set_max_history (st, m->history_ms);
   m->ebur = st;
 
   m->step_fill = 0;
@@ -107,6 +109,7 @@ create_state (MasterLoudness * m)
   memset (m->interval_true_peak, 0, sizeof (m->interval_true_peak));
   m->n_nonfinite = 0;
   m->n_frames = 0;
+  m->integrated_key = m->range_key = ~0ull;
   return 0;
 }
 
@@ -137,6 +140,9 @@ master_loudness_init (MasterLoudness * m, unsigned int rate,
 
   /* the same frame count libebur128 uses for ebur128_loudness_window(10) */
   m->step_frames = (size_t) rate * 10 / 1000;
+  m->frames_per_block = (rate + 5) / 10;        /* as libebur128 rounds */
+  m->ring_exact = (rate % 100) == 0;
+  m->live_refresh_div = MASTER_LOUDNESS_LIVE_REFRESH_DIV;
   m->scratch = malloc (m->step_frames * channels * sizeof (double));
   if (m->scratch == NULL)
     return -1;
@@ -157,6 +163,20 @@ master_loudness_clear (MasterLoudness * m)
   }
   free (m->scratch);
   memset (m, 0, sizeof (*m));
+}
+
+void
+master_loudness_set_history (MasterLoudness * m, unsigned long history_ms)
+{
+  if (history_ms == m->history_ms)
+    return;
+  m->history_ms = history_ms;
+  if (m->ebur) {
+    /* libebur128 has no way back to "unlimited" but a huge history */
+    ebur128_set_max_history (ST (m), history_ms ? history_ms :
+        (unsigned long) -1 / 2);
+    m->integrated_key = m->range_key = ~0ull;
+  }
 }
 
 int
@@ -195,7 +215,7 @@ finish_step (MasterLoudness * m)
   m->step_energy[m->step_pos] = energy_from_lufs (lufs);
   m->step_pos = (m->step_pos + 1) % MASTER_LOUDNESS_S_STEPS;
 
-  /* summing 340 doubles every 10 ms costs nothing next to the filtering and
+  /* summing 300 doubles every 10 ms costs little next to the filtering and
    * avoids the drift of a running sum */
   idx = m->step_pos;
   for (i = 0; i < MASTER_LOUDNESS_S_STEPS; i++) {
@@ -203,8 +223,8 @@ finish_step (MasterLoudness * m)
     idx = idx == 0 ? MASTER_LOUDNESS_S_STEPS - 1 : idx - 1;
     e = m->step_energy[idx];
     sum_s += e;
-    if (i < MASTER_LOUDNESS_M_STEPS)
-      sum_m += e;
+    if (i + 1 == MASTER_LOUDNESS_M_STEPS)
+      sum_m = sum_s;
   }
   sum_m /= MASTER_LOUDNESS_M_STEPS;
   sum_s /= MASTER_LOUDNESS_S_STEPS;
@@ -304,11 +324,29 @@ master_loudness_add_##sfx (MasterLoudness * m, const type * src,              \
 DEFINE_ADD (f32, float, ebur128_add_frames_float)
 DEFINE_ADD (f64, double, ebur128_add_frames_double)
 
+/* mean energy of the last @steps 10 ms steps of the ring */
+static double
+ring_mean (const MasterLoudness * m, unsigned int steps)
+{
+  double sum = 0.0;
+  unsigned int i, idx = m->step_pos;
+
+  for (i = 0; i < steps; i++) {
+    idx = idx == 0 ? MASTER_LOUDNESS_S_STEPS - 1 : idx - 1;
+    sum += m->step_energy[idx];
+  }
+  return sum / steps;
+}
+
 double
 master_loudness_momentary (const MasterLoudness * m)
 {
   double v;
-  if (m->ebur == NULL || ebur128_loudness_momentary (ST (m), &v))
+  if (m->ebur == NULL)
+    return -HUGE_VAL;
+  if (m->ring_exact && m->step_fill == 0)
+    return lufs_from_energy (ring_mean (m, MASTER_LOUDNESS_M_STEPS));
+  if (ebur128_loudness_momentary (ST (m), &v))
     return -HUGE_VAL;
   return v;
 }
@@ -317,18 +355,72 @@ double
 master_loudness_short_term (const MasterLoudness * m)
 {
   double v;
-  if (m->ebur == NULL || ebur128_loudness_shortterm (ST (m), &v))
+  if (m->ebur == NULL)
+    return -HUGE_VAL;
+  if (m->ring_exact && m->step_fill == 0)
+    return lufs_from_energy (ring_mean (m, MASTER_LOUDNESS_S_STEPS));
+  if (ebur128_loudness_shortterm (ST (m), &v))
     return -HUGE_VAL;
   return v;
 }
 
 double
-master_loudness_integrated (const MasterLoudness * m)
+master_loudness_integrated (MasterLoudness * m)
 {
+  unsigned long long key;
   double v;
-  if (m->ebur == NULL || ebur128_loudness_global (ST (m), &v))
+
+  if (m->ebur == NULL)
     return -HUGE_VAL;
-  return v;
+  key = m->n_frames / m->frames_per_block;
+  if (key != m->integrated_key) {
+    if (ebur128_loudness_global (ST (m), &v))
+      v = -HUGE_VAL;
+    m->integrated_cache = v;
+    m->integrated_key = key;
+  }
+  return m->integrated_cache;
+}
+
+/* blocks libebur128 holds for integrated loudness (bounded by the history) */
+static unsigned long long
+held_blocks (const MasterLoudness * m, unsigned long long blocks)
+{
+  if (m->history_ms > 0 && blocks > m->history_ms / 100)
+    return m->history_ms / 100;
+  return blocks;
+}
+
+double
+master_loudness_integrated_live (MasterLoudness * m)
+{
+  unsigned long long key;
+
+  if (m->ebur == NULL)
+    return -HUGE_VAL;
+  key = m->n_frames / m->frames_per_block;
+  if (m->integrated_key != ~0ull && key >= m->integrated_key &&
+      key - m->integrated_key < held_blocks (m, key) /
+      (m->live_refresh_div ? m->live_refresh_div : 1))
+    return m->integrated_cache;
+  return master_loudness_integrated (m);
+}
+
+double
+master_loudness_range_live (MasterLoudness * m)
+{
+  unsigned long long key;
+
+  if (m->ebur == NULL || !(m->flags & MASTER_LOUDNESS_RANGE))
+    return NAN;
+  key = m->n_frames / (10 * m->frames_per_block);
+  /* one short-term block per second: a tenth of the gating blocks; the
+   * same relative lag as integrated */
+  if (m->range_key != ~0ull && key >= m->range_key &&
+      key - m->range_key < held_blocks (m, key * 10) / 10 /
+      (m->live_refresh_div ? m->live_refresh_div : 1))
+    return m->range_cache;
+  return master_loudness_range (m);
 }
 
 double
@@ -344,14 +436,22 @@ master_loudness_short_term_max (const MasterLoudness * m)
 }
 
 double
-master_loudness_range (const MasterLoudness * m)
+master_loudness_range (MasterLoudness * m)
 {
+  unsigned long long key;
   double v;
+
   if (m->ebur == NULL || !(m->flags & MASTER_LOUDNESS_RANGE))
     return NAN;
-  if (ebur128_loudness_range (ST (m), &v))
-    return NAN;
-  return v;
+  /* short-term blocks are added on whole seconds */
+  key = m->n_frames / (10 * m->frames_per_block);
+  if (key != m->range_key) {
+    if (ebur128_loudness_range (ST (m), &v))
+      v = NAN;
+    m->range_cache = v;
+    m->range_key = key;
+  }
+  return m->range_cache;
 }
 
 double

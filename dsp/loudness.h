@@ -65,12 +65,15 @@ typedef enum {
 /* 10 ms steps per momentary (400 ms) and short-term (3 s) window */
 #define MASTER_LOUDNESS_M_STEPS 40
 #define MASTER_LOUDNESS_S_STEPS 300
+/* see master_loudness_integrated_live() */
+#define MASTER_LOUDNESS_LIVE_REFRESH_DIV 3600
 
 typedef struct {
   /* configuration */
   unsigned int rate;            /* Hz */
   unsigned int channels;
   unsigned int flags;           /* MasterLoudnessFlags */
+  unsigned long history_ms;     /* 0 = unlimited */
   int ebur_map[MASTER_LOUDNESS_MAX_CHANNELS];     /* libebur128 channel per channel */
 
   void *ebur;                   /* ebur128_state *, NULL when not initialised */
@@ -94,6 +97,19 @@ typedef struct {
   unsigned long long n_nonfinite;       /* non-finite samples replaced by 0 since reset */
 
   unsigned long long n_frames;  /* frames measured since reset */
+
+  /* the 10 ms ring equals libebur128's 400 ms / 3 s windows exactly when
+   * the rate is a multiple of 100 Hz: then current M and S come from it at
+   * step boundaries instead of rescanning 3 s of filtered audio */
+  int ring_exact;
+  unsigned long long frames_per_block;  /* libebur128's 100 ms */
+  /* integrated / LRA change only when libebur128 adds a gating block
+   * (every 100 ms) / a short-term block (every 1 s): cache them */
+  unsigned long long integrated_key, range_key;
+  double integrated_cache, range_cache;
+  /* the _live readings are refreshed once blocks / live_refresh_div new
+   * blocks have arrived (see master_loudness_integrated_live()) */
+  unsigned int live_refresh_div;
 } MasterLoudness;
 
 /* Initialise for @rate Hz and @channels (1..MASTER_LOUDNESS_MAX_CHANNELS)
@@ -106,6 +122,13 @@ int master_loudness_init (MasterLoudness * m, unsigned int rate,
     unsigned int flags);
 /* Free everything; @m can be init()ed again. Safe on a zeroed/cleared struct. */
 void master_loudness_clear (MasterLoudness * m);
+/* Limit integrated loudness and LRA to the last @history_ms milliseconds
+ * (0 = everything since reset, the default). libebur128 keeps every 100 ms
+ * gating block, so an unlimited history grows by ~32 bytes per 100 ms and
+ * integrated loudness costs O(blocks) to compute: bound it on endless
+ * streams. Kept across reset. Blocks already dropped are not restored when
+ * the history is raised again. */
+void master_loudness_set_history (MasterLoudness * m, unsigned long history_ms);
 /* Forget everything measured (same configuration). Returns 0 or -1 (no memory). */
 int master_loudness_reset (MasterLoudness * m);
 
@@ -118,11 +141,20 @@ void master_loudness_add_f64 (MasterLoudness * m, const double *src,
 /* Loudness in LUFS (-HUGE_VAL for silence / not enough data) */
 double master_loudness_momentary (const MasterLoudness * m);
 double master_loudness_short_term (const MasterLoudness * m);
-double master_loudness_integrated (const MasterLoudness * m);
+double master_loudness_integrated (MasterLoudness * m);      /* cached per 100 ms block */
+/* For frequent readings on long programmes: libebur128 computes integrated
+ * loudness in O(blocks) (one block per 100 ms, unless a history bounds them)
+ * and LRA in O(n log n) of its 1 s blocks. These return the cached value
+ * until 1/3600 of the blocks held are new, so the reading lags by at most
+ * 1/3600 of the programme (none up to 6 minutes for integrated and 1 hour
+ * for LRA, 1 s per hour beyond), and the amortised cost per block stays
+ * that of a 6-minute programme. Use the plain functions for final results. */
+double master_loudness_integrated_live (MasterLoudness * m);
+double master_loudness_range_live (MasterLoudness * m);
 double master_loudness_momentary_max (const MasterLoudness * m);
 double master_loudness_short_term_max (const MasterLoudness * m);
 /* Loudness range in LU (0 when undefined); NAN when not enabled */
-double master_loudness_range (const MasterLoudness * m);
+double master_loudness_range (MasterLoudness * m);   /* cached per 1 s block */
 
 /* Programme peaks since reset, linear (1.0 = 0 dBFS). True peak includes the
  * sample peak (never below it); NAN when true peak is not enabled.

@@ -207,6 +207,8 @@ reset_stream (GstMasterLimiter * self)
   self->msg_min_gain = 1.0;
   self->total_min_gain = 1.0;
   self->msg_start = 0;
+  self->emitted = 0;
+  self->in_pos = 0;
 }
 
 /* Pushes the dsp parameters from a settings snapshot. */
@@ -347,7 +349,7 @@ stamp_output (GstMasterLimiter * self, GstBuffer * buf, guint64 n)
   self->out_frames += n;
 }
 
-/* Gain-reduction bookkeeping after output frames were produced. */
+/* Gain-reduction bookkeeping after `emitted` advanced (frames kept). */
 static void
 account_gain (GstMasterLimiter * self, guint64 interval, gboolean at_eos)
 {
@@ -358,17 +360,71 @@ account_gain (GstMasterLimiter * self, guint64 interval, gboolean at_eos)
     guint64 frames = gst_util_uint64_scale_int_ceil (interval, self->rate, GST_SECOND);
     if (frames == 0)
       frames = 1;
-    if (self->out_frames - self->msg_start >= frames
-        || (at_eos && self->out_frames > self->msg_start)) {
+    if (self->emitted - self->msg_start >= frames
+        || (at_eos && self->emitted > self->msg_start)) {
       gdouble mg = self->msg_min_gain;
       self->msg_min_gain = 1.0;
-      post_gain_message (self, self->out_frames, mg);
+      post_gain_message (self, self->emitted, mg);
     }
   } else if (at_eos) {
     /* interval 0: one summary over the whole stream */
     self->msg_start = 0;
-    post_gain_message (self, self->out_frames, self->total_min_gain);
+    post_gain_message (self, self->emitted, self->total_min_gain);
   }
+}
+
+/* Frames per control step while a control binding is active. */
+#define CONTROL_STEP_MS 5
+
+/* Runs n frames through the dsp. dst NULL: output withheld. src NULL:
+ * silence (drain). Splits at control steps (when a binding is active, so
+ * automation is applied with 5 ms resolution whatever the buffer size) and at
+ * message boundaries. Returns the count of non-finite input samples. */
+static size_t
+process_span (GstMasterLimiter * self, guint8 * dst, const guint8 * src,
+    guint64 n, GstMasterLimiterSettings * s)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  gboolean controlled = gst_object_has_active_control_bindings (GST_OBJECT (self));
+  size_t bad = 0;
+
+  while (n > 0) {
+    guint64 m = n;
+    if (controlled && src) {
+      guint64 step = MAX (1, self->rate * CONTROL_STEP_MS / 1000);
+      m = MIN (m, step);
+      /* controller values first, never under our own lock; then snapshot */
+      GstClockTime t = out_time (self, self->in_pos);
+      GstClockTime st = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, t);
+      if (GST_CLOCK_TIME_IS_VALID (st))
+        gst_object_sync_values (GST_OBJECT (self), st);
+      GST_OBJECT_LOCK (self);
+      *s = self->settings;
+      GST_OBJECT_UNLOCK (self);
+      apply_settings (self, s);
+    }
+    if (dst && s->interval > 0) {
+      guint64 frames = gst_util_uint64_scale_int_ceil (s->interval, self->rate, GST_SECOND);
+      frames = MAX (frames, 1);
+      if (self->emitted - self->msg_start < frames)
+        m = MIN (m, frames - (self->emitted - self->msg_start));
+    }
+    bad += self->process (self->lim, dst, src, m);
+    if (src) {
+      src += m * self->bpf;
+      self->in_pos += m;
+    }
+    if (dst) {
+      dst += m * self->bpf;
+      self->emitted += m;
+      account_gain (self, s->interval, FALSE);
+    } else {
+      /* withheld frames carry no reduction worth reporting */
+      master_limiter_take_min_gain (self->lim);
+    }
+    n -= m;
+  }
+  return bad;
 }
 
 static GstFlowReturn
@@ -388,8 +444,13 @@ gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbu
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
-  /* controller values first, never under our own lock; then a snapshot */
   GstClockTime pts = GST_BUFFER_PTS (inbuf);
+  if (self->in_frames == 0) {
+    self->base_ts = pts;
+    self->base_offset = GST_BUFFER_OFFSET (inbuf);
+  }
+
+  /* controller values first, never under our own lock; then a snapshot */
   if (GST_CLOCK_TIME_IS_VALID (pts)) {
     GstClockTime stream_time = gst_segment_to_stream_time (&trans->segment,
         GST_FORMAT_TIME, pts);
@@ -400,11 +461,6 @@ gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbu
   s = self->settings;
   GST_OBJECT_UNLOCK (self);
   apply_settings (self, &s);
-
-  if (self->in_frames == 0) {
-    self->base_ts = pts;
-    self->base_offset = GST_BUFFER_OFFSET (inbuf);
-  }
 
   gsize size = gst_buffer_get_size (inbuf);
   guint64 n = size / self->bpf;
@@ -417,14 +473,14 @@ gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbu
   if (skip == n) {
     /* all withheld: still runs through the delay line */
     gst_buffer_map (inbuf, &imap, GST_MAP_READ);
-    bad = self->process (self->lim, NULL, imap.data, n);
+    bad = process_span (self, NULL, imap.data, n, &s);
     gst_buffer_unmap (inbuf, &imap);
     gst_buffer_unref (inbuf);
   } else if (skip == 0) {
     /* steady state: in place */
     GstBuffer *buf = gst_buffer_make_writable (inbuf);
     gst_buffer_map (buf, &omap, GST_MAP_READWRITE);
-    bad = self->process (self->lim, omap.data, omap.data, n);
+    bad = process_span (self, omap.data, omap.data, n, &s);
     gst_buffer_unmap (buf, &omap);
     stamp_output (self, buf, n);
     *outbuf = buf;
@@ -433,8 +489,8 @@ gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbu
     gst_buffer_copy_into (buf, inbuf, GST_BUFFER_COPY_METADATA, 0, -1);
     gst_buffer_map (inbuf, &imap, GST_MAP_READ);
     gst_buffer_map (buf, &omap, GST_MAP_WRITE);
-    bad = self->process (self->lim, NULL, imap.data, skip);
-    bad += self->process (self->lim, omap.data, imap.data + skip * self->bpf, n - skip);
+    bad = process_span (self, NULL, imap.data, skip, &s);
+    bad += process_span (self, omap.data, imap.data + skip * self->bpf, n - skip, &s);
     gst_buffer_unmap (buf, &omap);
     gst_buffer_unmap (inbuf, &imap);
     gst_buffer_unref (inbuf);
@@ -447,7 +503,6 @@ gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbu
     GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Non-finite input samples"),
         ("%" G_GSIZE_FORMAT " NaN/Inf samples replaced by silence", bad));
   }
-  account_gain (self, s.interval, FALSE);
   return GST_FLOW_OK;
 }
 
@@ -457,27 +512,32 @@ drain (GstMasterLimiter * self)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   GstFlowReturn ret = GST_FLOW_OK;
-  guint64 interval;
+  GstMasterLimiterSettings s;
 
   if (!self->lim || self->in_frames == 0)
     return GST_FLOW_OK;
   GST_OBJECT_LOCK (self);
-  interval = self->settings.interval;
+  s = self->settings;
   GST_OBJECT_UNLOCK (self);
+
+  /* a stream shorter than the latency: the dsp has not reached input
+   * frame 0 yet */
+  if (self->in_frames < (guint64) self->latency)
+    process_span (self, NULL, NULL, self->latency - self->in_frames, &s);
 
   guint64 n = self->in_frames - self->out_frames;
   if (n > 0) {
     GstBuffer *buf = gst_buffer_new_allocate (NULL, n * self->bpf, NULL);
     GstMapInfo map;
     gst_buffer_map (buf, &map, GST_MAP_WRITE);
-    self->process (self->lim, map.data, NULL, n);
+    process_span (self, map.data, NULL, n, &s);
     gst_buffer_unmap (buf, &map);
     stamp_output (self, buf, n);
     GST_DEBUG_OBJECT (self, "draining %" G_GUINT64_FORMAT " frames", n);
-    account_gain (self, interval, TRUE);
+    account_gain (self, s.interval, TRUE);
     ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (trans), buf);
   } else {
-    account_gain (self, interval, TRUE);
+    account_gain (self, s.interval, TRUE);
   }
   return ret;
 }

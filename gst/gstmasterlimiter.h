@@ -60,6 +60,8 @@ struct _GstMasterLimiter
   gdouble msg_min_gain;         /* over the running interval */
   gdouble total_min_gain;       /* over the stream */
   guint64 msg_start;            /* output frame where the interval started */
+  guint64 emitted;              /* output frames produced (kept) so far */
+  guint64 in_pos;               /* input frames run through the dsp so far */
 };
 
 GST_ELEMENT_REGISTER_DECLARE (masterlimiter);

@@ -31,6 +31,10 @@
  *   start or reset; `sample-peak-max-ch`, `true-peak-max-ch` per channel
  * * `final` (gboolean): %TRUE in the message posted at EOS
  *
+ * On endless streams, bound #GstMasterMeter:history (or emit #GstMasterMeter::reset
+ * per programme): libebur128 keeps every 100 ms block for the integrated
+ * loudness.
+ *
  * Silence and not-yet-measurable values are reported as they are measured:
  * -infinity (a valid gdouble; gst_structure_to_string() writes "-inf").
  * Non-finite input samples are measured as 0 and one warning is posted per
@@ -56,6 +60,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_master_meter_debug);
 #define DEFAULT_INTERVAL (100 * GST_MSECOND)
 #define DEFAULT_TRUE_PEAK TRUE
 #define DEFAULT_LOUDNESS_RANGE TRUE
+#define DEFAULT_HISTORY 0
 
 enum
 {
@@ -63,6 +68,7 @@ enum
   PROP_INTERVAL,
   PROP_TRUE_PEAK,
   PROP_LOUDNESS_RANGE,
+  PROP_HISTORY,
   PROP_INTEGRATED,
   PROP_LOUDNESS_RANGE_VALUE,
   PROP_MOMENTARY_MAX,
@@ -158,6 +164,13 @@ gst_master_meter_class_init (GstMasterMeterClass * klass)
           "takes effect at the next caps or reset)", DEFAULT_LOUDNESS_RANGE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_HISTORY,
+      g_param_spec_uint ("history", "History",
+          "Integrated loudness and loudness range cover the last this many "
+          "ms (0 = everything since start or reset; memory and cost grow "
+          "with the programme, so bound it on endless streams)", 0,
+          G_MAXUINT, DEFAULT_HISTORY, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_INTEGRATED,
       readonly_double ("integrated", "Integrated loudness",
           "Gated integrated loudness since start or reset in LUFS "
@@ -219,6 +232,7 @@ gst_master_meter_init (GstMasterMeter * self)
   self->interval = DEFAULT_INTERVAL;
   self->true_peak = DEFAULT_TRUE_PEAK;
   self->loudness_range = DEFAULT_LOUDNESS_RANGE;
+  self->history = DEFAULT_HISTORY;
   g_mutex_init (&self->meter_lock);
   self->interval_start = GST_CLOCK_TIME_NONE;
   self->next_ts = GST_CLOCK_TIME_NONE;
@@ -256,11 +270,17 @@ current_flags (GstMasterMeter * self)
 static gboolean
 configure_locked (GstMasterMeter * self, unsigned int flags)
 {
+  guint history;
+
   if (master_loudness_init (&self->loudness, self->rate, self->channels,
           self->unpositioned ? NULL : self->positions, flags) < 0) {
     self->configured = FALSE;
     return FALSE;
   }
+  GST_OBJECT_LOCK (self);
+  history = self->history;
+  GST_OBJECT_UNLOCK (self);
+  master_loudness_set_history (&self->loudness, history);
   self->configured = TRUE;
   return TRUE;
 }
@@ -440,6 +460,7 @@ gst_master_meter_before_transform (GstBaseTransform * trans,
   GstMasterMeter *self = GST_MASTER_METER (trans);
   GstClockTime ts = GST_BUFFER_PTS (buffer);
   guint64 interval;
+  guint history;
 
   /* controller first, never under our own lock */
   if (GST_CLOCK_TIME_IS_VALID (ts)) {
@@ -451,7 +472,13 @@ gst_master_meter_before_transform (GstBaseTransform * trans,
 
   GST_OBJECT_LOCK (self);
   interval = self->interval;
+  history = self->history;
   GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&self->meter_lock);
+  if (self->configured && history != self->loudness.history_ms)
+    master_loudness_set_history (&self->loudness, history);
+  g_mutex_unlock (&self->meter_lock);
 
   if (self->rate > 0)
     self->interval_frames = interval ?
@@ -513,13 +540,14 @@ build_message_locked (GstMasterMeter * self, gboolean final)
       "duration", G_TYPE_UINT64, duration,
       "momentary", G_TYPE_DOUBLE, master_loudness_momentary (m),
       "short-term", G_TYPE_DOUBLE, master_loudness_short_term (m),
-      "integrated", G_TYPE_DOUBLE, master_loudness_integrated (m),
+      "integrated", G_TYPE_DOUBLE, final ? master_loudness_integrated (m) :
+      master_loudness_integrated_live (m),
       "max-momentary", G_TYPE_DOUBLE, master_loudness_momentary_max (m),
       "max-short-term", G_TYPE_DOUBLE, master_loudness_short_term_max (m),
       NULL);
   if (m->flags & MASTER_LOUDNESS_RANGE)
-    gst_structure_set (s, "loudness-range", G_TYPE_DOUBLE,
-        master_loudness_range (m), NULL);
+    gst_structure_set (s, "loudness-range", G_TYPE_DOUBLE, final ?
+        master_loudness_range (m) : master_loudness_range_live (m), NULL);
 
   {
     double max = 0.0;
@@ -678,6 +706,9 @@ gst_master_meter_set_property (GObject * object, guint prop_id,
     case PROP_LOUDNESS_RANGE:
       self->loudness_range = g_value_get_boolean (value);
       break;
+    case PROP_HISTORY:
+      self->history = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -707,6 +738,11 @@ gst_master_meter_get_property (GObject * object, guint prop_id,
     case PROP_LOUDNESS_RANGE:
       GST_OBJECT_LOCK (self);
       g_value_set_boolean (value, self->loudness_range);
+      GST_OBJECT_UNLOCK (self);
+      return;
+    case PROP_HISTORY:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint (value, self->history);
       GST_OBJECT_UNLOCK (self);
       return;
     default:

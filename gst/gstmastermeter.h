@@ -24,6 +24,7 @@ struct _GstMasterMeter
   guint64 interval;             /* ns between messages, 0 = only at EOS */
   gboolean true_peak;           /* measure true peak (applies at caps/reset) */
   gboolean loudness_range;      /* measure LRA (applies at caps/reset) */
+  guint history;                /* ms of history for integrated/LRA, 0 = all */
 
   /* measurement state, under meter_lock: the streaming thread feeds it,
    * get_property and the reset action read/reset it from other threads */

@@ -12,13 +12,19 @@
 /* --- meter --- */
 #include "gstmastermeter.h"
 /* --- eq --- */
+#include "gstmastereq.h"
 /* --- comp --- */
+#include "gstmastercomp.h"
+#include "gstmastermbcomp.h"
 /* --- limiter --- */
 #include "gstmasterlimiter.h"
 /* --- loudnorm --- */
 #include "gstmasterloudnorm.h"
 /* --- saturator --- */
+#include "gstmastersaturator.h"
 /* --- imager / fade --- */
+#include "gstmasterimager.h"
+#include "gstmasterfade.h"
 /* --- chain --- */
 
 static gboolean
@@ -29,13 +35,19 @@ plugin_init (GstPlugin * plugin)
   /* --- meter --- */
   ok &= GST_ELEMENT_REGISTER (mastermeter, plugin);
   /* --- eq --- */
+  ok &= GST_ELEMENT_REGISTER (mastereq, plugin);
   /* --- comp --- */
+  ok &= GST_ELEMENT_REGISTER (mastercomp, plugin);
+  ok &= GST_ELEMENT_REGISTER (mastermbcomp, plugin);
   /* --- limiter --- */
   ok &= GST_ELEMENT_REGISTER (masterlimiter, plugin);
   /* --- loudnorm --- */
   ok &= GST_ELEMENT_REGISTER (masterloudnorm, plugin);
   /* --- saturator --- */
+  ok &= GST_ELEMENT_REGISTER (mastersaturator, plugin);
   /* --- imager / fade --- */
+  ok &= GST_ELEMENT_REGISTER (masterimager, plugin);
+  ok &= GST_ELEMENT_REGISTER (masterfade, plugin);
   /* --- chain --- */
 
   return ok;

@@ -339,15 +339,29 @@ render_channel (float *out, size_t n, int rate, MeasureProgramme kind,
   }
 }
 
+/* Fixed calibration per kind (dB), so that stereo material at 48 kHz lands
+ * near: music -18 LUFS (peak about -2.5 dBFS), dense -14 LUFS, dynamic
+ * -18 LUFS integrated (LRA about 20 LU), speech -20 LUFS, quiet -30 LUFS.
+ * Constant gains keep the material deterministic and independent of the
+ * measurement code. */
+static const double programme_trim_db[] = {
+  [PROGRAMME_MUSIC] = -5.3,
+  [PROGRAMME_DENSE] = -2.7,
+  [PROGRAMME_DYNAMIC] = -5.2,
+  [PROGRAMME_SPEECH] = -14.5,
+  [PROGRAMME_QUIET] = -2.2,
+};
+
 void
 gen_programme (float *x, size_t n_frames, int channels, int rate,
     MeasureProgramme kind, uint32_t seed)
 {
   float *tmp = malloc (sizeof (float) * (n_frames ? n_frames : 1));
+  float trim = (float) pow (10.0, programme_trim_db[kind] / 20.0);
   for (int c = 0; c < channels; c++) {
     render_channel (tmp, n_frames, rate, kind, seed, c);
     for (size_t i = 0; i < n_frames; i++)
-      x[i * (size_t) channels + (size_t) c] = tmp[i];
+      x[i * (size_t) channels + (size_t) c] = tmp[i] * trim;
   }
   free (tmp);
 }

@@ -52,6 +52,36 @@ integrated_case (const char *name, const ToneSegment * seg, int n_seg,
 }
 
 static void
+test_integrated_cases_rate (int rate)
+{
+  /* the same tone cases at another rate: loudness does not depend on it */
+  const ToneSegment c1[] = { {20, -23} };
+  const ToneSegment c3[] = { {10, -36}, {60, -23}, {10, -36} };
+  MeterRunOptions opt = { .interval = 0, .format = "F64LE" };
+  MeterRun r;
+  size_t n;
+  float *x = tone_segments (c1, 1, 2, rate, &n);
+  double i, m;
+
+  CHECK (meter_run (x, n, 2, rate, &opt, &r), "run");
+  i = meter_field (r.final, "integrated");
+  m = meter_field (r.final, "max-momentary");
+  NOTE ("case 1 at %d Hz, F64: I %.3f LUFS, max M %.3f; expected -23.0", rate,
+      i, m);
+  CHECK (near (i, -23.0, TOL) && near (m, -23.0, TOL), "case 1 at %d Hz",
+      rate);
+  meter_run_clear (&r);
+  free (x);
+  x = tone_segments (c3, 3, 2, rate, &n);
+  CHECK (meter_run (x, n, 2, rate, &opt, &r), "run");
+  i = meter_field (r.final, "integrated");
+  NOTE ("case 3 at %d Hz, F64: I %.3f LUFS; expected -23.0", rate, i);
+  CHECK (near (i, -23.0, TOL), "case 3 at %d Hz", rate);
+  meter_run_clear (&r);
+  free (x);
+}
+
+static void
 test_integrated_cases (void)
 {
   const ToneSegment c1[] = { {20, -23} };
@@ -69,6 +99,8 @@ test_integrated_cases (void)
   integrated_case ("4", c4, 5, 2, NULL, -23.0, FALSE);
   integrated_case ("5", c5, 3, 2, NULL, -23.0, FALSE);
   integrated_case ("cal", cal, 1, 2, NULL, -18.0, TRUE);
+  test_integrated_cases_rate (44100);
+  test_integrated_cases_rate (96000);
 }
 
 /* Case 6: 5.0 channels L, R -28; C -24; Ls, Rs -30 dBFS. GStreamer's 5.0

@@ -168,6 +168,42 @@ test_nonfinite_and_reset (void)
   free (buf);
 }
 
+/* the _live readings refresh once blocks/live_refresh_div new blocks came */
+static void
+test_live_refresh (void)
+{
+  MasterLoudness m = { 0 };
+  size_t n = 60 * RATE;
+  float *buf = calloc (n * 2, sizeof (float));
+  double live0, live1, live2, exact2, lra_live, lra;
+
+  master_loudness_init (&m, RATE, 2, NULL, MASTER_LOUDNESS_RANGE);
+  m.live_refresh_div = 10;      /* refresh every 60 blocks after 60 s
+                                 * (LRA: every 6 s) */
+  tone (buf, 2, 0, n, -30.0, 1000.0, 0);
+  master_loudness_add_f32 (&m, buf, n);
+  live0 = master_loudness_integrated_live (&m);
+  tone (buf, 2, 0, RATE, -10.0, 1000.0, 0);
+  master_loudness_add_f32 (&m, buf, RATE);      /* 10 new blocks: stale */
+  live1 = master_loudness_integrated_live (&m);
+  tone (buf, 2, 0, 6 * RATE, -10.0, 1000.0, 0);
+  master_loudness_add_f32 (&m, buf, 6 * RATE);  /* 70 new blocks: refresh */
+  live2 = master_loudness_integrated_live (&m);
+  exact2 = master_loudness_integrated (&m);
+  lra_live = master_loudness_range_live (&m);
+  lra = master_loudness_range (&m);
+  printf ("live integrated: %.3f, +1 s loud: live %.3f, +7 s: live "
+      "%.3f exact %.3f; LRA live %.3f exact %.3f\n", live0, live1,
+      live2, exact2, lra_live, lra);
+  CHECK (fabs (live0 + 30.0) < 0.1, "live0 %f", live0);
+  CHECK (live1 == live0, "stale %f %f", live1, live0);
+  CHECK (live2 == exact2 && live2 > live0 + 5.0, "refreshed %f %f", live2,
+      exact2);
+  CHECK (fabs (lra_live - lra) < 1e-9, "LRA %f %f", lra_live, lra);
+  master_loudness_clear (&m);
+  free (buf);
+}
+
 int
 main (void)
 {
@@ -175,5 +211,6 @@ main (void)
   test_burst_resolution ();
   test_surround_weights ();
   test_nonfinite_and_reset ();
+  test_live_refresh ();
   return check_finish ();
 }

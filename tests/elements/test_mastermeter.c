@@ -227,6 +227,74 @@ GST_START_TEST (test_reset)
 
 GST_END_TEST;
 
+/* a flushing seek starts a new measurement; a format change with the same
+ * layout keeps the programme measurement */
+GST_START_TEST (test_flush_and_renegotiation)
+{
+  GstHarness *h = gst_harness_new ("mastermeter");
+  gchar *caps = master_test_caps_string ("F32LE", RATE, 2);
+  gchar *caps64 = master_test_caps_string ("F64LE", RATE, 2);
+  guint64 off = 0;
+  double i1, i2, i3;
+  float *x = g_new (float, 5 * RATE * 2);
+
+  gst_harness_set_src_caps_str (h, caps);
+  push_tone (h, 5 * RATE, pow (10, -10 / 20.0), &off);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  g_object_get (h->element, "integrated", &i1, NULL);
+  fail_unless (isinf (i1) && i1 < 0, "not reset by flush: %f", i1);
+  {
+    GstSegment seg;
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  }
+  push_tone (h, 5 * RATE, pow (10, -30 / 20.0), &off);
+  g_object_get (h->element, "integrated", &i2, NULL);
+  /* same layout, other format: measurement continues */
+  gst_harness_set_src_caps_str (h, caps64);
+  gen_sine (x, 5 * RATE, 2, RATE, 1000.0, pow (10, -30 / 20.0), 0.0);
+  fail_unless_equals_int (gst_harness_push (h, master_test_buffer_f64 (x,
+              5 * RATE, 2, RATE, off)), GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+  g_object_get (h->element, "integrated", &i3, NULL);
+  g_print ("flush: I after %.3f; -30 dBFS tone %.3f; after F32->F64 %.3f\n",
+      i1, i2, i3);
+  fail_unless (fabs (i2 + 30.0) < 0.1);
+  fail_unless (fabs (i3 + 30.0) < 0.1);
+  g_free (x);
+  g_free (caps);
+  g_free (caps64);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* history: integrated loudness of the last 10 s only */
+GST_START_TEST (test_history)
+{
+  GstHarness *h = gst_harness_new ("mastermeter");
+  gchar *caps = master_test_caps_string ("F32LE", RATE, 2);
+  guint64 off = 0;
+  double all, last;
+
+  g_object_set (h->element, "history", 10000, NULL);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  push_tone (h, 20 * RATE, pow (10, -10 / 20.0), &off);
+  push_tone (h, 20 * RATE, pow (10, -30 / 20.0), &off);
+  g_object_get (h->element, "integrated", &last, NULL);
+  g_object_set (h->element, "history", 0, NULL);
+  push_tone (h, RATE, pow (10, -30 / 20.0), &off);
+  g_object_get (h->element, "integrated", &all, NULL);
+  g_print ("history 10 s: 20 s at -10 dBFS then 20 s at -30: I %.3f LUFS "
+      "(then unlimited: %.3f)\n", last, all);
+  fail_unless (fabs (last + 30.0) < 0.1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* 5.1 (FL FR FC LFE RL RR): LFE excluded, rear pair +1.5 dB; 7.1 with side
  * channels: sides +1.5 dB, rear pair 1.0. */
 static double
@@ -368,6 +436,8 @@ mastermeter_suite (void)
   tcase_add_test (tc, test_other_rates);
   tcase_add_test (tc, test_interval);
   tcase_add_test (tc, test_reset);
+  tcase_add_test (tc, test_history);
+  tcase_add_test (tc, test_flush_and_renegotiation);
   tcase_add_test (tc, test_channel_weights);
   tcase_add_test (tc, test_silence_is_minus_inf);
   tcase_add_test (tc, test_nonfinite_input);

@@ -1,0 +1,609 @@
+/* gst-mastering: dynamics (compressor) core. See dynamics.h for the model. */
+#include "dynamics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* frames handled per inner pass; work buffers are this long */
+#define DYN_BLOCK 128
+/* RMS detector window (one-pole time constant), seconds */
+#define DYN_RMS_WINDOW_S 0.020
+/* makeup and mix smoothing time constant, seconds */
+#define DYN_PARAM_SMOOTH_S 0.010
+/* input samples above this magnitude are treated as garbage (~ +180 dBFS) */
+#define DYN_MAX_INPUT 1e9
+/* state below this is flushed to 0 (denormal protection) */
+#define DYN_TINY 1e-30
+#define DB_TO_NEPER (M_LN10 / 20.0)
+/* 10 / ln(10): power ratio (natural log) to dB */
+#define POW_LN_TO_DB (10.0 / M_LN10)
+
+struct MasterDynamics
+{
+  int channels;
+  double rate;
+  MasterDynamicsParams p;
+
+  /* derived from params */
+  double thr_db;                /* threshold, dB */
+  double slope;                 /* 1/ratio - 1 (<= 0) */
+  double knee_db;               /* full knee width */
+  double quiet_lev2;            /* squared level below which gain reduction is 0 */
+  double a_att;                 /* attack one-pole coefficient */
+  double a_rel;                 /* release follower coefficient (compensated) */
+  double a_rel_fast;            /* auto release: fast follower coefficient */
+  double a_charge;              /* auto release: slow follower charge coefficient */
+  double a_rms;                 /* RMS window coefficient */
+  double a_param;               /* makeup/mix smoother coefficient */
+  int hpf_on;
+  double hb0, hb1, hb2, ha1, ha2;       /* sidechain HPF, transposed DF-II */
+  int ms_mode;                  /* mid/side active (needs 2 channels) */
+  double makeup_target, makeup_cur;     /* linear */
+  double mix_target, mix_cur;
+
+  /* per-channel state (arrays of `channels`) */
+  double *hz1, *hz2;            /* HPF state */
+  double *msq;                  /* RMS mean square */
+  double *y_rel;                /* release follower, gain reduction dB */
+  double *y_slow;               /* auto release slow follower, dB */
+  double *y_gr;                 /* smoothed gain reduction, dB (after attack) */
+  double gr_peak;               /* max gain reduction since last take, dB */
+
+  /* lookahead delay line, interleaved frames */
+  double *delay;
+  int delay_max, delay_len, delay_pos;
+
+  /* work buffers, DYN_BLOCK frames */
+  double *work;                 /* interleaved audio */
+  double *side;                 /* interleaved sidechain */
+  double *gain;                 /* interleaved linear gain */
+};
+
+void
+master_dynamics_params_init (MasterDynamicsParams * p)
+{
+  memset (p, 0, sizeof (*p));
+  p->threshold_db = -18.0;
+  p->ratio = 2.0;
+  p->knee_db = 6.0;
+  p->attack_ms = 10.0;
+  p->release_ms = 100.0;
+  p->auto_release = 0;
+  p->detector = MASTER_DYNAMICS_DETECTOR_PEAK;
+  p->link = 1.0;
+  p->mode = MASTER_DYNAMICS_MODE_STEREO;
+  p->sidechain_hpf_hz = 0.0;
+  p->makeup_db = 0.0;
+  p->auto_makeup = 0;
+  p->mix = 1.0;
+}
+
+double
+master_dynamics_gain_computer_db (const MasterDynamicsParams * p,
+    double level_db)
+{
+  double ratio = p->ratio < 1.0 ? 1.0 : p->ratio;
+  double slope = 1.0 / ratio - 1.0;
+  double w = p->knee_db > 0.0 ? p->knee_db : 0.0;
+  double over = level_db - p->threshold_db;
+
+  if (2.0 * over < -w)
+    return 0.0;
+  if (w > 0.0 && 2.0 * fabs (over) <= w) {
+    double k = over + w / 2.0;
+    return slope * k * k / (2.0 * w);
+  }
+  return slope * over;
+}
+
+double
+master_dynamics_makeup_total_db (const MasterDynamicsParams * p)
+{
+  double m = p->makeup_db;
+  if (p->auto_makeup)
+    m += -0.5 * master_dynamics_gain_computer_db (p, 0.0);
+  return m;
+}
+
+/* fraction of a unit step reached at time t by a cascade of two one-poles */
+static double
+cascade_fraction (double t1, double t2, double t)
+{
+  if (t1 <= 0.0)
+    return 1.0 - exp (-t / t2);
+  if (t2 <= 0.0)
+    return 1.0 - exp (-t / t1);
+  if (fabs (t1 - t2) < 1e-9 * t2)
+    return 1.0 - (1.0 + t / t2) * exp (-t / t2);
+  return 1.0 - (t1 * exp (-t / t1) - t2 * exp (-t / t2)) / (t1 - t2);
+}
+
+/* time constant of the release follower such that follower + attack one-pole
+ * reach 63.2 % at `release` (0 if the attack alone is already slower) */
+static double
+solve_release_follower (double release, double attack)
+{
+  const double target = 1.0 - exp (-1.0);
+  double lo = 0.0, hi = release;
+  int i;
+
+  if (attack <= 0.0)
+    return release;
+  if (cascade_fraction (0.0, attack, release) <= target)
+    return 0.0;
+  for (i = 0; i < 80; i++) {
+    double mid = 0.5 * (lo + hi);
+    if (cascade_fraction (mid, attack, release) > target)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+static double
+one_pole_coeff (double seconds, double rate)
+{
+  if (seconds <= 0.0)
+    return 0.0;
+  return exp (-1.0 / (seconds * rate));
+}
+
+static void
+update_derived (MasterDynamics * d)
+{
+  const MasterDynamicsParams *p = &d->p;
+  double ratio = p->ratio < 1.0 ? 1.0 : p->ratio;
+  double att = p->attack_ms > 0.0 ? p->attack_ms * 1e-3 : 0.0;
+  double rel = p->release_ms > 0.0 ? p->release_ms * 1e-3 : 0.0;
+  double fast;
+
+  d->thr_db = p->threshold_db;
+  d->slope = 1.0 / ratio - 1.0;
+  d->knee_db = p->knee_db > 0.0 ? p->knee_db : 0.0;
+  d->quiet_lev2 = pow (10.0, (d->thr_db - d->knee_db / 2.0) / 10.0);
+  d->a_att = one_pole_coeff (att, d->rate);
+  d->a_rel = one_pole_coeff (solve_release_follower (rel, att), d->rate);
+  /* auto release: short peaks recover 5x faster than `release`; a slow
+   * follower charging over max(100 ms, release) holds sustained reduction
+   * and lets it go with `release`. */
+  fast = rel / 5.0;
+  d->a_rel_fast = one_pole_coeff (solve_release_follower (fast, att), d->rate);
+  d->a_charge = one_pole_coeff (rel > 0.1 ? rel : 0.1, d->rate);
+  d->a_rms = one_pole_coeff (DYN_RMS_WINDOW_S, d->rate);
+  d->ms_mode = (p->mode == MASTER_DYNAMICS_MODE_MID_SIDE && d->channels == 2);
+
+  d->hpf_on = p->sidechain_hpf_hz > 0.0;
+  if (d->hpf_on) {
+    /* 2nd-order Butterworth high-pass, bilinear with prewarping */
+    double f = p->sidechain_hpf_hz;
+    double k, norm;
+    if (f > 0.45 * d->rate)
+      f = 0.45 * d->rate;
+    k = tan (M_PI * f / d->rate);
+    norm = 1.0 / (1.0 + M_SQRT2 * k + k * k);
+    d->hb0 = norm;
+    d->hb1 = -2.0 * norm;
+    d->hb2 = norm;
+    d->ha1 = 2.0 * (k * k - 1.0) * norm;
+    d->ha2 = (1.0 - M_SQRT2 * k + k * k) * norm;
+  }
+
+  d->makeup_target = exp (master_dynamics_makeup_total_db (p) * DB_TO_NEPER);
+  d->mix_target = p->mix < 0.0 ? 0.0 : (p->mix > 1.0 ? 1.0 : p->mix);
+}
+
+MasterDynamics *
+master_dynamics_new (int channels, double rate, double max_lookahead_ms)
+{
+  MasterDynamics *d;
+  int c = channels;
+
+  if (channels < 1 || channels > 8 || !(rate >= 1000.0 && rate <= 1e6) ||
+      !(max_lookahead_ms >= 0.0 && max_lookahead_ms <= 1000.0))
+    return NULL;
+
+  d = calloc (1, sizeof (*d));
+  if (!d)
+    return NULL;
+  d->channels = channels;
+  d->rate = rate;
+  d->delay_max = (int) ceil (max_lookahead_ms * 1e-3 * rate);
+  d->hz1 = calloc (c, sizeof (double));
+  d->hz2 = calloc (c, sizeof (double));
+  d->msq = calloc (c, sizeof (double));
+  d->y_rel = calloc (c, sizeof (double));
+  d->y_slow = calloc (c, sizeof (double));
+  d->y_gr = calloc (c, sizeof (double));
+  d->delay = calloc ((size_t) (d->delay_max + 1) * c, sizeof (double));
+  d->work = calloc ((size_t) DYN_BLOCK * c, sizeof (double));
+  d->side = calloc ((size_t) DYN_BLOCK * c, sizeof (double));
+  d->gain = calloc ((size_t) DYN_BLOCK * c, sizeof (double));
+  if (!d->hz1 || !d->hz2 || !d->msq || !d->y_rel || !d->y_slow || !d->y_gr
+      || !d->delay || !d->work || !d->side || !d->gain) {
+    master_dynamics_free (&d);
+    return NULL;
+  }
+  d->a_param = one_pole_coeff (DYN_PARAM_SMOOTH_S, rate);
+  master_dynamics_params_init (&d->p);
+  update_derived (d);
+  master_dynamics_reset (d);
+  return d;
+}
+
+void
+master_dynamics_free (MasterDynamics ** pd)
+{
+  MasterDynamics *d;
+  if (!pd || !*pd)
+    return;
+  d = *pd;
+  free (d->hz1);
+  free (d->hz2);
+  free (d->msq);
+  free (d->y_rel);
+  free (d->y_slow);
+  free (d->y_gr);
+  free (d->delay);
+  free (d->work);
+  free (d->side);
+  free (d->gain);
+  free (d);
+  *pd = NULL;
+}
+
+void
+master_dynamics_set_params (MasterDynamics * d, const MasterDynamicsParams * p)
+{
+  d->p = *p;
+  update_derived (d);
+}
+
+int
+master_dynamics_set_lookahead (MasterDynamics * d, double ms)
+{
+  int len = (int) lround ((ms > 0.0 ? ms : 0.0) * 1e-3 * d->rate);
+  if (len > d->delay_max)
+    len = d->delay_max;
+  d->delay_len = len;
+  d->delay_pos = 0;
+  memset (d->delay, 0, sizeof (double) * (size_t) (d->delay_max + 1)
+      * d->channels);
+  return len;
+}
+
+int
+master_dynamics_get_latency (const MasterDynamics * d)
+{
+  return d->delay_len;
+}
+
+void
+master_dynamics_reset (MasterDynamics * d)
+{
+  size_t c = d->channels;
+  memset (d->hz1, 0, c * sizeof (double));
+  memset (d->hz2, 0, c * sizeof (double));
+  memset (d->msq, 0, c * sizeof (double));
+  memset (d->y_rel, 0, c * sizeof (double));
+  memset (d->y_slow, 0, c * sizeof (double));
+  memset (d->y_gr, 0, c * sizeof (double));
+  memset (d->delay, 0, sizeof (double) * (size_t) (d->delay_max + 1) * c);
+  d->delay_pos = 0;
+  d->gr_peak = 0.0;
+  d->makeup_cur = d->makeup_target;
+  d->mix_cur = d->mix_target;
+}
+
+/* gain reduction in dB (>= 0) the gain computer asks for at squared level */
+static inline double
+gr_from_lev2 (const MasterDynamics * d, double lev2)
+{
+  double x, over, w = d->knee_db;
+  if (lev2 <= d->quiet_lev2)
+    return 0.0;
+  if (lev2 > 1e20)
+    lev2 = 1e20;
+  x = POW_LN_TO_DB * log (lev2);
+  over = x - d->thr_db;
+  if (w > 0.0 && 2.0 * over <= w) {
+    double k = over + w / 2.0;
+    return -d->slope * k * k / (2.0 * w);
+  }
+  return -d->slope * over;
+}
+
+static inline double
+gr_from_db (const MasterDynamics * d, double x)
+{
+  double over = x - d->thr_db, w = d->knee_db;
+  if (2.0 * over < -w)
+    return 0.0;
+  if (w > 0.0 && 2.0 * over <= w) {
+    double k = over + w / 2.0;
+    return -d->slope * k * k / (2.0 * w);
+  }
+  return -d->slope * over;
+}
+
+/* attack/release smoothing of one channel's requested gain reduction */
+static inline double
+smooth_gr (MasterDynamics * d, int c, double xl)
+{
+  double y, r;
+  if (d->p.auto_release) {
+    double s = d->y_slow[c];
+    r = d->a_rel_fast * d->y_rel[c] + (1.0 - d->a_rel_fast) * xl;
+    d->y_rel[c] = xl > r ? xl : r;
+    if (xl > s)
+      s = d->a_charge * s + (1.0 - d->a_charge) * xl;
+    else
+      s = d->a_rel * s + (1.0 - d->a_rel) * xl;
+    d->y_slow[c] = s;
+    y = d->y_rel[c] > s ? d->y_rel[c] : s;
+  } else {
+    r = d->a_rel * d->y_rel[c] + (1.0 - d->a_rel) * xl;
+    y = d->y_rel[c] = xl > r ? xl : r;
+  }
+  d->y_gr[c] = d->a_att * d->y_gr[c] + (1.0 - d->a_att) * y;
+  return d->y_gr[c];
+}
+
+static int
+sanitize (double *x, int n)
+{
+  int i, bad = 0;
+  for (i = 0; i < n; i++) {
+    if (!(fabs (x[i]) <= DYN_MAX_INPUT)) {
+      x[i] = 0.0;
+      bad++;
+    }
+  }
+  return bad;
+}
+
+static void
+flush_tiny (double *x, int n)
+{
+  int i;
+  for (i = 0; i < n; i++)
+    if (fabs (x[i]) < DYN_TINY)
+      x[i] = 0.0;
+}
+
+/* process d->work (n frames) in place */
+static void
+process_block (MasterDynamics * d, int n)
+{
+  const int C = d->channels;
+  double *buf = d->work;
+  const double *sc = buf;
+  double grmax = d->gr_peak;
+  int i, c;
+
+  /* the sidechain is mid/side encoded; the audio (and the lookahead delay
+   * line) stays left/right, so switching modes never mixes domains */
+  if (d->ms_mode) {
+    for (i = 0; i < n; i++) {
+      double l = buf[2 * i], r = buf[2 * i + 1];
+      d->side[2 * i] = 0.5 * (l + r);
+      d->side[2 * i + 1] = 0.5 * (l - r);
+    }
+    sc = d->side;
+  }
+
+  if (d->hpf_on) {
+    const double b0 = d->hb0, b1 = d->hb1, b2 = d->hb2, a1 = d->ha1,
+        a2 = d->ha2;
+    for (c = 0; c < C; c++) {
+      double z1 = d->hz1[c], z2 = d->hz2[c];
+      for (i = 0; i < n; i++) {
+        double x = sc[i * C + c];
+        double y = b0 * x + z1;
+        z1 = b1 * x - a1 * y + z2;
+        z2 = b2 * x - a2 * y;
+        d->side[i * C + c] = y;
+      }
+      d->hz1[c] = z1;
+      d->hz2[c] = z2;
+    }
+    sc = d->side;
+  }
+
+  /* detector -> gain computer -> smoothing -> linear gain */
+  if (C == 1 || d->p.link >= 1.0) {
+    for (i = 0; i < n; i++) {
+      double lev2 = 0.0, gr, g;
+      if (d->p.detector == MASTER_DYNAMICS_DETECTOR_RMS) {
+        for (c = 0; c < C; c++) {
+          double s = sc[i * C + c];
+          d->msq[c] += (1.0 - d->a_rms) * (s * s - d->msq[c]);
+          if (d->msq[c] > lev2)
+            lev2 = d->msq[c];
+        }
+        lev2 *= 2.0;
+      } else {
+        for (c = 0; c < C; c++) {
+          double s = sc[i * C + c];
+          if (s * s > lev2)
+            lev2 = s * s;
+        }
+      }
+      gr = smooth_gr (d, 0, gr_from_lev2 (d, lev2));
+      if (gr > grmax)
+        grmax = gr;
+      g = gr > 0.0 ? exp (-gr * DB_TO_NEPER) : 1.0;
+      for (c = 0; c < C; c++)
+        d->gain[i * C + c] = g;
+    }
+  } else {
+    const double link = d->p.link < 0.0 ? 0.0 : d->p.link;
+    for (i = 0; i < n; i++) {
+      double lev2c[8], maxdb, lev2max = 0.0;   /* squared level, then dB */
+      for (c = 0; c < C && c < 8; c++) {
+        double s = sc[i * C + c], l2;
+        if (d->p.detector == MASTER_DYNAMICS_DETECTOR_RMS) {
+          d->msq[c] += (1.0 - d->a_rms) * (s * s - d->msq[c]);
+          l2 = 2.0 * d->msq[c];
+        } else {
+          l2 = s * s;
+        }
+        if (l2 > 1e20)
+          l2 = 1e20;
+        lev2c[c] = l2;
+        if (l2 > lev2max)
+          lev2max = l2;
+      }
+      if (lev2max <= d->quiet_lev2) {
+        /* every channel (and so every linked mix) is below the knee: the
+         * gain computer asks for nothing, skip the logarithms */
+        for (c = 0; c < C; c++) {
+          double gr = smooth_gr (d, c, 0.0);
+          if (gr > grmax)
+            grmax = gr;
+          d->gain[i * C + c] = gr > 0.0 ? exp (-gr * DB_TO_NEPER) : 1.0;
+        }
+        continue;
+      }
+      /* one logarithm per channel; the loudest channel's is the maximum */
+      maxdb = -1000.0;
+      for (c = 0; c < C && c < 8; c++) {
+        double l2 = lev2c[c];
+        if (link <= 0.0 && l2 <= d->quiet_lev2)
+          lev2c[c] = -1000.0;   /* below the knee: gain computer gives 0 */
+        else
+          lev2c[c] = POW_LN_TO_DB * log (l2 + 1e-30);
+        if (lev2c[c] > maxdb)
+          maxdb = lev2c[c];
+      }
+      for (c = 0; c < C; c++) {
+        double x = link * maxdb + (1.0 - link) * lev2c[c < 8 ? c : 7];
+        double gr = smooth_gr (d, c, gr_from_db (d, x));
+        if (gr > grmax)
+          grmax = gr;
+        d->gain[i * C + c] = gr > 0.0 ? exp (-gr * DB_TO_NEPER) : 1.0;
+      }
+    }
+  }
+  d->gr_peak = grmax;
+
+  /* lookahead delay, gain, makeup, mix */
+  {
+    const double ap = d->a_param;
+    double mk = d->makeup_cur, mx = d->mix_cur;
+    const double mkt = d->makeup_target, mxt = d->mix_target;
+    int moving = fabs (mk - mkt) > 1e-12 * mkt || fabs (mx - mxt) > 1e-12;
+    double *ring = d->delay;
+    int len = d->delay_len, pos = d->delay_pos, ms = d->ms_mode;
+
+    for (i = 0; i < n; i++) {
+      double f0;
+      if (moving) {
+        mk = ap * mk + (1.0 - ap) * mkt;
+        mx = ap * mx + (1.0 - ap) * mxt;
+      }
+      f0 = 1.0 - mx;
+      if (len > 0) {
+        for (c = 0; c < C; c++) {
+          double *slot = &ring[pos * C + c];
+          double t = *slot;
+          *slot = buf[i * C + c];
+          buf[i * C + c] = t;
+        }
+      }
+      if (ms) {
+        double l = buf[2 * i], r = buf[2 * i + 1];
+        double m = 0.5 * (l + r) * (f0 + mx * d->gain[2 * i] * mk);
+        double sd = 0.5 * (l - r) * (f0 + mx * d->gain[2 * i + 1] * mk);
+        buf[2 * i] = m + sd;
+        buf[2 * i + 1] = m - sd;
+      } else {
+        for (c = 0; c < C; c++)
+          buf[i * C + c] *= f0 + mx * d->gain[i * C + c] * mk;
+      }
+      if (len > 0 && ++pos >= len)
+        pos = 0;
+    }
+    if (moving && fabs (mk - mkt) <= 1e-9 * mkt && fabs (mx - mxt) <= 1e-9) {
+      mk = mkt;
+      mx = mxt;
+    }
+    d->makeup_cur = mk;
+    d->mix_cur = mx;
+    d->delay_pos = pos;
+  }
+
+  flush_tiny (d->hz1, C);
+  flush_tiny (d->hz2, C);
+  flush_tiny (d->msq, C);
+  flush_tiny (d->y_rel, C);
+  flush_tiny (d->y_slow, C);
+  flush_tiny (d->y_gr, C);
+}
+
+int
+master_dynamics_process_f32 (MasterDynamics * d, float *dst, const float *src,
+    int n_frames)
+{
+  const int C = d->channels;
+  int done = 0, bad = 0;
+  while (done < n_frames) {
+    int n = n_frames - done, i;
+    if (n > DYN_BLOCK)
+      n = DYN_BLOCK;
+    for (i = 0; i < n * C; i++)
+      d->work[i] = src[(size_t) done * C + i];
+    bad += sanitize (d->work, n * C);
+    process_block (d, n);
+    for (i = 0; i < n * C; i++)
+      dst[(size_t) done * C + i] = (float) d->work[i];
+    done += n;
+  }
+  return bad;
+}
+
+int
+master_dynamics_process_f64 (MasterDynamics * d, double *dst,
+    const double *src, int n_frames)
+{
+  const int C = d->channels;
+  int done = 0, bad = 0;
+  while (done < n_frames) {
+    int n = n_frames - done;
+    if (n > DYN_BLOCK)
+      n = DYN_BLOCK;
+    memmove (d->work, src + (size_t) done * C, sizeof (double) * n * C);
+    bad += sanitize (d->work, n * C);
+    process_block (d, n);
+    memmove (dst + (size_t) done * C, d->work, sizeof (double) * n * C);
+    done += n;
+  }
+  return bad;
+}
+
+double
+master_dynamics_take_gain_reduction_db (MasterDynamics * d)
+{
+  double g = d->gr_peak;
+  d->gr_peak = 0.0;
+  return g;
+}
+
+double
+master_dynamics_get_gain_reduction_db (const MasterDynamics * d)
+{
+  double g = 0.0;
+  int c;
+  for (c = 0; c < d->channels; c++)
+    if (d->y_gr[c] > g)
+      g = d->y_gr[c];
+  return g;
+}
+
+int
+master_dynamics_is_transparent (const MasterDynamics * d)
+{
+  return master_dynamics_get_gain_reduction_db (d) < 1e-6
+      && d->makeup_cur == 1.0 && d->makeup_target == 1.0;
+}
