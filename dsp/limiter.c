@@ -47,6 +47,7 @@ struct MasterLimiter
   int auto_release;
   double link;
   int params_set;               /* 0 until the first set_params after reset */
+  int linked;                   /* the last chunk ran fully linked */
 
   /* state */
   LimChannel *ch;
@@ -180,6 +181,7 @@ master_limiter_reset (MasterLimiter * lim)
   lim->cpos = 0;
   lim->min_gain = 1.0;
   lim->params_set = 0;
+  lim->linked = 0;
 }
 
 int
@@ -247,6 +249,14 @@ static inline double
 channel_gain (MasterLimiter * lim, LimChannel * ch, double r, long long j, int box_pos)
 {
   const int W = lim->W;
+  /* drop the front when it left the window (before pushing: the ring holds
+   * at most W entries) */
+  if (ch->dq_count > 0 && ch->dq_idx[ch->dq_head] <= j - W) {
+    ch->dq_head++;
+    if (ch->dq_head >= W)
+      ch->dq_head = 0;
+    ch->dq_count--;
+  }
   /* sliding minimum: drop larger-or-equal values from the back, push */
   while (ch->dq_count > 0) {
     int back = ch->dq_head + ch->dq_count - 1;
@@ -263,13 +273,6 @@ channel_gain (MasterLimiter * lim, LimChannel * ch, double r, long long j, int b
     ch->dq_val[pos] = r;
     ch->dq_idx[pos] = j;
     ch->dq_count++;
-  }
-  /* drop the front when it left the window */
-  if (ch->dq_idx[ch->dq_head] <= j - W) {
-    ch->dq_head++;
-    if (ch->dq_head >= W)
-      ch->dq_head = 0;
-    ch->dq_count--;
   }
   double h = ch->dq_val[ch->dq_head];
 
@@ -307,6 +310,26 @@ compute_gains (MasterLimiter * lim, int n, double *clamp)
   const double invL = 1.0 / L, link = lim->link;
   const float *pk = lim->pk;
 
+  /* leaving the fully linked mode: channels 1.. continue from channel 0 */
+  if (link < 1.0 && lim->linked) {
+    const LimChannel *c0 = &lim->ch[0];
+    for (int c = 1; c < C; c++) {
+      LimChannel *ch = &lim->ch[c];
+      memcpy (ch->dq_val, c0->dq_val, (size_t) lim->W * sizeof (double));
+      memcpy (ch->dq_idx, c0->dq_idx, (size_t) lim->W * sizeof (long long));
+      memcpy (ch->box, c0->box, (size_t) L * sizeof (double));
+      ch->dq_head = c0->dq_head;
+      ch->dq_count = c0->dq_count;
+      ch->env = c0->env;
+      ch->avg = c0->avg;
+      ch->box_sum = c0->box_sum;
+    }
+  }
+  lim->linked = link >= 1.0;
+
+  /* readings under the target give r = 1 whatever their exact value */
+  master_truepeak_set_floor (lim->tp,
+      (float) (fmin (lim->ceiling, lim->ceiling_target) / lim->margin * 0.9));
   master_truepeak_process_f64 (lim->tp, lim->pk, lim->xin, (size_t) n);
 
   for (int k = 0; k < n; k++) {
@@ -317,16 +340,25 @@ compute_gains (MasterLimiter * lim, int n, double *clamp)
       pmax = pk[k * C + c] > pmax ? pk[k * C + c] : pmax;
     const long long j = lim->frame++;
     const int bp = lim->box_pos;
-    for (int c = 0; c < C; c++) {
-      double p = link * pmax + (1.0 - link) * pk[k * C + c];
-      double r = p > target ? target / p : 1.0;
-      double g = channel_gain (lim, &lim->ch[c], r, j, bp) * invL;
-      lim->gain[k * C + c] = g > 1.0 ? 1.0 : g;
+    if (link >= 1.0) {
+      /* fully linked: one envelope (channel 0's) for every channel */
+      double r = pmax > target ? target / pmax : 1.0;
+      double g = channel_gain (lim, &lim->ch[0], r, j, bp) * invL;
+      g = g > 1.0 ? 1.0 : g;
+      for (int c = 0; c < C; c++)
+        lim->gain[k * C + c] = g;
+    } else {
+      for (int c = 0; c < C; c++) {
+        double p = link * pmax + (1.0 - link) * pk[k * C + c];
+        double r = p > target ? target / p : 1.0;
+        double g = channel_gain (lim, &lim->ch[c], r, j, bp) * invL;
+        lim->gain[k * C + c] = g > 1.0 ? 1.0 : g;
+      }
     }
     if (++lim->box_pos == L) {
       lim->box_pos = 0;
       /* resynchronise the running sums: no drift over hours */
-      for (int c = 0; c < C; c++) {
+      for (int c = 0; c < (link >= 1.0 ? 1 : C); c++) {
         double s = 0.0;
         for (int i = 0; i < L; i++)
           s += lim->ch[c].box[i];

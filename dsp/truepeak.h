@@ -1,19 +1,19 @@
-/* True-peak detection by polyphase FIR oversampling.
+/* True-peak detection by two-stage polyphase FIR oversampling.
  *
  * The detector interpolates every channel by `factor` (1 = sample peak, 4 or
- * 8) with a Kaiser-windowed sinc (a Nyquist filter: phase 0 reproduces the
- * input samples exactly, so the sample peak is always part of the reading),
- * then refines every local maximum of |x| among the oversampled points with a
- * parabola through its two neighbours. For each input frame it reports, per
- * channel, the largest absolute value of the band-limited signal on the
- * interval [frame, frame + 1) (in frames, delayed by
- * master_truepeak_get_delay() frames).
+ * 8): a 2x half-band stage of 256 taps (flat to about 0.49 fs), then 2x to
+ * 4x or 8x with a short filter; both are Kaiser-windowed Nyquist sincs, so
+ * the input samples themselves are among the points (the sample peak is
+ * always part of the reading). Every local maximum of |x| among the points
+ * is refined by a parabola through its two neighbours. For each input frame
+ * it reports, per channel, the largest absolute value of the band-limited
+ * signal on the interval [frame, frame + 1), delayed by
+ * master_truepeak_get_delay() frames (131).
  *
  * Stricter than the BS.1770 annex interpolator (4x, 48 taps, no refinement,
- * under-reads up to ~0.55 dB near 0.45 fs): here 4x and 8x use 48 taps
- * per phase and the parabolic refinement; the remaining worst-case
- * under-read for sinusoids up to 0.46 fs is measured at init and returned by
- * master_truepeak_get_margin() (about 0.047 dB at 4x, 0.018 dB at 8x), so a
+ * under-reads up to ~0.55 dB near 0.45 fs): the remaining worst-case
+ * under-read for sinusoids up to 0.49 fs is measured at init and returned by
+ * master_truepeak_get_margin() (about 0.067 dB at 4x, 0.024 dB at 8x), so a
  * caller that must guarantee a ceiling can aim under it by that factor.
  *
  * No allocation after master_truepeak_new(); process works in chunks. */
@@ -40,8 +40,13 @@ int master_truepeak_get_channels (const MasterTruePeak * tp);
  * describes the interval starting at frame k - delay. */
 int master_truepeak_get_delay (const MasterTruePeak * tp);
 /* Worst-case ratio true peak / reading (>= 1, linear) for sinusoids from DC
- * to 0.46 fs at any phase, measured at init. */
+ * to 0.49 fs at any phase, measured at init. */
 double master_truepeak_get_margin (const MasterTruePeak * tp);
+
+/* Readings under `floor` (linear) only need to be <= floor: the detector may
+ * skip the parabolic refinement where the raw points are far below it.
+ * Default 0 (every reading refined). */
+void master_truepeak_set_floor (MasterTruePeak * tp, float floor);
 
 /* peaks: n_frames * channels interleaved readings (linear, >= 0).
  * src: n_frames interleaved frames; must be finite. */

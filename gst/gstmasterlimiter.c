@@ -647,8 +647,9 @@ gst_master_limiter_class_init (GstMasterLimiterClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE));
   g_object_class_install_property (gobject_class, PROP_LOOKAHEAD,
       g_param_spec_double ("lookahead", "Lookahead",
-          "Lookahead (attack ramp) in ms; the latency is this plus 0.5 ms of "
-          "true-peak detector delay", 0.1, 100.0, DEFAULT_LOOKAHEAD,
+          "Lookahead (attack ramp) in ms; the latency is this plus the true-peak "
+          "detector's 131 frames (2.7 ms at 48 kHz; none with true-peak=false) "
+          "and 2 frames", 0.1, 100.0, DEFAULT_LOOKAHEAD,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_TRUE_PEAK,
       g_param_spec_boolean ("true-peak", "True peak",
