@@ -134,7 +134,10 @@ typedef struct
   GstAudioInfo info;
   gboolean have_info;
   guint64 frames;
-  float *conv;                  /* decoded to float, CONV_FRAMES frames */
+  /* Two taps, two streaming threads: loudness (st, frames, conv) after a
+   * queue, peaks (tp, tp_max, sp_max, conv_p, peaks) before it. */
+  float *conv;                  /* loudness tap: float frames, CONV_FRAMES */
+  float *conv_p;                /* peak tap: float frames, CONV_FRAMES */
   float *peaks;                 /* truepeak readings, CONV_FRAMES frames */
   gboolean format_changed;
 } Measure;
@@ -156,6 +159,7 @@ measure_clear (Measure * m)
     ebur128_destroy (&m->st);
   master_truepeak_free (m->tp);
   g_free (m->conv);
+  g_free (m->conv_p);
   g_free (m->peaks);
   memset (m, 0, sizeof *m);
 }
@@ -178,15 +182,16 @@ measure_caps (Measure * m, GstCaps * caps)
       EBUR128_MODE_I | EBUR128_MODE_LRA);
   m->tp = master_truepeak_new (info.channels, m->tp_factor);
   m->conv = g_new (float, CONV_FRAMES * info.channels);
+  m->conv_p = g_new (float, CONV_FRAMES * info.channels);
   m->peaks = g_new (float, CONV_FRAMES * info.channels);
 }
 
-/* Converts up to CONV_FRAMES frames at p to float in m->conv. */
+/* Converts up to CONV_FRAMES frames at p to float in d; non-finite
+ * samples (the chain keeps samples finite; guard the meters anyway) as 0. */
 static void
-to_float (Measure * m, const guint8 * p, gsize frames)
+to_float (Measure * m, float *d, const guint8 * p, gsize frames)
 {
   gsize n = frames * GST_AUDIO_INFO_CHANNELS (&m->info);
-  float *d = m->conv;
   switch (GST_AUDIO_INFO_FORMAT (&m->info)) {
     case GST_AUDIO_FORMAT_F32LE:
       memcpy (d, p, n * sizeof (float));
@@ -216,7 +221,7 @@ to_float (Measure * m, const guint8 * p, gsize frames)
 }
 
 static void
-measure_buffer (Measure * m, GstBuffer * buf)
+measure_buffer (Measure * m, GstBuffer * buf, gboolean peaks)
 {
   GstMapInfo map;
   if (!m->st || !m->tp || m->format_changed)
@@ -226,40 +231,60 @@ measure_buffer (Measure * m, GstBuffer * buf)
   if (!gst_buffer_map (buf, &map, GST_MAP_READ))
     return;
   gsize n = map.size / bpf, done = 0;
+  float *conv = peaks ? m->conv_p : m->conv;
   while (done < n) {
     gsize b = MIN (CONV_FRAMES, n - done);
-    to_float (m, map.data + done * bpf, b);
-    /* the chain before us keeps samples finite; guard the meters anyway */
+    to_float (m, conv, map.data + done * bpf, b);
     for (gsize i = 0; i < b * ch; i++)
-      if (!isfinite (m->conv[i]))
-        m->conv[i] = 0.0f;
-    ebur128_add_frames_float (m->st, m->conv, b);
-    master_truepeak_process_f32 (m->tp, m->peaks, m->conv, b);
-    for (gsize i = 0; i < b * ch; i++) {
-      m->tp_max = MAX (m->tp_max, m->peaks[i]);
-      m->sp_max = MAX (m->sp_max, fabsf (m->conv[i]));
+      if (!isfinite (conv[i]))
+        conv[i] = 0.0f;
+    if (peaks) {
+      master_truepeak_process_f32 (m->tp, m->peaks, conv, b);
+      double tpm = m->tp_max, spm = m->sp_max;
+      for (gsize i = 0; i < b * ch; i++) {
+        tpm = MAX (tpm, m->peaks[i]);
+        spm = MAX (spm, fabsf (conv[i]));
+      }
+      m->tp_max = tpm;
+      m->sp_max = spm;
+    } else {
+      ebur128_add_frames_float (m->st, conv, b);
     }
     done += b;
   }
-  m->frames += n;
+  if (!peaks)
+    m->frames += n;
   gst_buffer_unmap (buf, &map);
 }
 
 static GstPadProbeReturn
-measure_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+measure_probe (Measure * m, GstPadProbeInfo * info, gboolean peaks)
 {
-  Measure *m = user_data;
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    measure_buffer (m, GST_PAD_PROBE_INFO_BUFFER (info));
+    measure_buffer (m, GST_PAD_PROBE_INFO_BUFFER (info), peaks);
   } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *e = GST_PAD_PROBE_INFO_EVENT (info);
     if (GST_EVENT_TYPE (e) == GST_EVENT_CAPS) {
       GstCaps *caps;
       gst_event_parse_caps (e, &caps);
+      /* the peak tap (upstream) sees the caps first and sets up both;
+       * the queue between the taps orders it before the loudness tap */
       measure_caps (m, caps);
     }
   }
   return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+loudness_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  return measure_probe (user_data, info, FALSE);
+}
+
+static GstPadProbeReturn
+peak_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  return measure_probe (user_data, info, TRUE);
 }
 
 static double
@@ -287,8 +312,8 @@ measure_stats (Measure * m, Stats * s)
     gsize tail = (gsize) master_truepeak_get_delay (m->tp) + 1;
     while (tail > 0) {
       gsize b = MIN (tail, CONV_FRAMES);
-      memset (m->conv, 0, b * ch * sizeof (float));
-      master_truepeak_process_f32 (m->tp, m->peaks, m->conv, b);
+      memset (m->conv_p, 0, b * ch * sizeof (float));
+      master_truepeak_process_f32 (m->tp, m->peaks, m->conv_p, b);
       for (gsize i = 0; i < b * ch; i++)
         m->tp_max = MAX (m->tp_max, m->peaks[i]);
       tail -= b;
@@ -417,11 +442,12 @@ run_pass (Job * j, gboolean render)
         "layout=interleaved ! masterloudnorm name=ln mode=static interval=0 "
         "max-gain=60 ! " QUEUE " ! masterlimiter name=lim ! " QUEUE " ! "
         "%saudioconvert name=oconv ! capsfilter name=ocaps caps=\"%s\" ! "
-        "identity name=tap ! %s ! filesink name=sink", f->pre, f->raw, f->enc);
+        "identity name=peaktap ! " QUEUE " ! identity name=tap ! %s ! "
+        "filesink name=sink", f->pre, f->raw, f->enc);
   } else {
     desc = g_strdup ("audioconvert ! audio/x-raw,format=F32LE,"
-        "layout=interleaved ! " QUEUE " ! identity name=tap ! "
-        "fakesink name=sink sync=false");
+        "layout=interleaved ! identity name=peaktap ! " QUEUE " ! "
+        "identity name=tap ! fakesink name=sink sync=false");
   }
   GstElement *tail = gst_parse_bin_from_description (desc, TRUE, &err);
   g_free (desc);
@@ -463,12 +489,16 @@ run_pass (Job * j, gboolean render)
     gst_object_unref (oconv);
     gst_object_unref (sink);
   }
-  GstElement *tap = gst_bin_get_by_name (GST_BIN (tail), "tap");
-  GstPad *tap_src = gst_element_get_static_pad (tap, "src");
-  gst_pad_add_probe (tap_src, GST_PAD_PROBE_TYPE_BUFFER
-      | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, measure_probe, m, NULL);
-  gst_object_unref (tap_src);
-  gst_object_unref (tap);
+  const gchar *taps[] = { "peaktap", "tap" };
+  for (guint t = 0; t < 2; t++) {
+    GstElement *tap = gst_bin_get_by_name (GST_BIN (tail), taps[t]);
+    GstPad *tap_src = gst_element_get_static_pad (tap, "src");
+    gst_pad_add_probe (tap_src, GST_PAD_PROBE_TYPE_BUFFER
+        | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, t ? loudness_probe : peak_probe,
+        m, NULL);
+    gst_object_unref (tap_src);
+    gst_object_unref (tap);
+  }
 
   GstBus *bus = gst_element_get_bus (pipe);
   gboolean ok = FALSE;
@@ -1084,7 +1114,7 @@ write_demo (const gchar * path, GError ** error)
   const gsize n = 40 * (gsize) rate;
   float *x = g_new0 (float, n * ch);
   guint32 seed = 12345;
-  double lp = 0, lp2 = 0;
+  double lp = 0, lp2 = 0, air1 = 0, air2 = 0;
   for (gsize i = 0; i < n; i++) {
     double t = (double) i / rate;
     double beat = fmod (t, 0.5);
@@ -1105,8 +1135,12 @@ write_demo (const gchar * path, GError ** error)
     double nz = demo_noise (&seed);
     lp += 0.3 * (nz - lp);
     lp2 += 0.05 * (nz - lp2);
+    /* hats: high-passed noise, then two one-pole low-passes (~5 kHz) so
+     * that, as in real masters, little energy sits near Nyquist */
+    air1 += 0.5 * ((nz - lp) - air1);
+    air2 += 0.5 * (air1 - air2);
     double hat = (t >= 8 && t < 32 && fmod (t, 0.25) < 0.03) ?
-        (nz - lp) * exp (-fmod (t, 0.25) * 120) : 0;
+        2.0 * air2 * exp (-fmod (t, 0.25) * 120) : 0;
     double root = 55.0 * pow (2.0, ((int) bar % 4 == 3 ? 5 : (int) bar % 4 *
             2) / 12.0);
     double bass = 0.5 * sin (2 * G_PI * root * t);
@@ -1117,8 +1151,8 @@ write_demo (const gchar * path, GError ** error)
         + pad * (t >= 20 && t < 32 ? 1.0 : 0.3));
     double r = section * (0.8 * kick + 0.3 * hat + bass * 0.6 + chord * 0.45
         + (lp2 - lp) * 0.5);
-    x[i * 2] = (float) CLAMP (l * 0.7, -1.0, 1.0);
-    x[i * 2 + 1] = (float) CLAMP (r * 0.7, -1.0, 1.0);
+    x[i * 2] = (float) CLAMP (l * 0.5, -1.0, 1.0);
+    x[i * 2 + 1] = (float) CLAMP (r * 0.5, -1.0, 1.0);
   }
   /* RIFF/WAVE, WAVE_FORMAT_IEEE_FLOAT */
   guint32 data_bytes = (guint32) (n * ch * 4);
