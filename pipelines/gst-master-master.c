@@ -571,6 +571,24 @@ typedef struct
   gint n;
 } Secant;
 
+/* Inverse quadratic interpolation through the last three points: the gain
+ * where the error is 0. FALSE when undefined. */
+static gboolean
+iqi (const Secant * s, gdouble * out)
+{
+  gint n = s->n;
+  if (n < 3)
+    return FALSE;
+  gdouble x0 = s->g[n - 3], x1 = s->g[n - 2], x2 = s->g[n - 1];
+  gdouble y0 = s->f[n - 3], y1 = s->f[n - 2], y2 = s->f[n - 1];
+  if (y0 == y1 || y1 == y2 || y0 == y2)
+    return FALSE;
+  *out = x0 * y1 * y2 / ((y0 - y1) * (y0 - y2))
+      + x1 * y0 * y2 / ((y1 - y0) * (y1 - y2))
+      + x2 * y0 * y1 / ((y2 - y0) * (y2 - y1));
+  return isfinite (*out);
+}
+
 /* Next gain from all (gain, error) pairs measured so far.
  * Output loudness grows with the gain, at slope 1 until the limiter acts and
  * more slowly after (concave), with small kinks where gating changes. So:
@@ -578,7 +596,9 @@ typedef struct
  *    assumes slope 1), slope bounded to [0.05, 1.5], steps of at most
  *    12 dB: on the concave curve this approaches the target from below,
  *    where the slope is still informative (overshooting into the flat,
- *    heavily limited region wastes passes);
+ *    heavily limited region wastes passes); from the third point on, the
+ *    inverse quadratic through the last three when it extends the secant
+ *    step by at most 2x (it follows the curvature);
  *  - bracketed: inverse quadratic interpolation through the last three
  *    points (it follows the curvature), else the secant; a candidate
  *    outside the bracket, or within 10 % of its ends, is replaced by the
@@ -617,20 +637,18 @@ secant_next (Secant * s, gdouble g, gdouble f)
       slope = (s->f[n - 1] - s->f[n - 2]) / (s->g[n - 1] - s->g[n - 2]);
     slope = CLAMP (slope, 0.05, 1.5);
     gdouble step = -f / slope;
-    next = g + CLAMP (step, -12.0, 12.0);
+    step = CLAMP (step, -12.0, 12.0);
+    next = g + step;
+    /* three points on one side: the quadratic through them follows the
+     * curvature (a concave curve's root lies beyond the secant's); take it
+     * when it goes the same way, at most three secant steps */
+    gdouble q;
+    if (iqi (s, &q) && (q - next) * step >= 0.0
+        && fabs (q - next) <= 2.0 * fabs (step))
+      next = q;
   } else {
-    gboolean ok = FALSE;
     next = 0;
-    if (n >= 3) {
-      gdouble x0 = s->g[n - 3], x1 = s->g[n - 2], x2 = s->g[n - 1];
-      gdouble y0 = s->f[n - 3], y1 = s->f[n - 2], y2 = s->f[n - 1];
-      if (y0 != y1 && y1 != y2 && y0 != y2) {
-        next = x0 * y1 * y2 / ((y0 - y1) * (y0 - y2))
-            + x1 * y0 * y2 / ((y1 - y0) * (y1 - y2))
-            + x2 * y0 * y1 / ((y2 - y0) * (y2 - y1));
-        ok = isfinite (next);
-      }
-    }
+    gboolean ok = iqi (s, &next);
     if (!ok && n >= 2 && s->f[n - 1] != s->f[n - 2]) {
       next = s->g[n - 1] - s->f[n - 1] * (s->g[n - 1] - s->g[n - 2])
           / (s->f[n - 1] - s->f[n - 2]);
