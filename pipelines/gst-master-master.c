@@ -20,7 +20,10 @@
  * Safety: OUT == IN (same file by path or inode) is refused, an existing
  * OUT is refused without --force, the temporary file is removed on any
  * failure or on SIGINT/SIGTERM, each failure prints one line on stderr and
- * the exit status is non-zero. */
+ * the exit status is non-zero.
+ *
+ * GM_DEBUG=1 in the environment prints each pass's wall time and the gain
+ * iteration (gain, error, next gain) on stderr. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
