@@ -565,7 +565,7 @@ gst_master_loudnorm_class_init (GstMasterLoudnormClass * klass)
   g_object_class_install_property (gobject_class, PROP_MEASURED_INTEGRATED,
       g_param_spec_double ("measured-integrated", "Measured integrated",
           "Integrated loudness of the input from an analysis pass, LUFS "
-          "(static mode)", -99.0, 10.0, DEFAULT_MEASURED,
+          "(static mode)", -120.0, 20.0, DEFAULT_MEASURED,
           rw | GST_PARAM_CONTROLLABLE));
   g_object_class_install_property (gobject_class, PROP_MAX_GAIN,
       g_param_spec_double ("max-gain", "Maximum gain",
