@@ -28,6 +28,7 @@
 #endif
 
 #include "gstmastercomp.h"
+#include "gstmastermessage.h"
 
 #include <gst/audio/audio.h>
 #include <gst/controller/controller.h>
@@ -358,14 +359,9 @@ post_message (GstMasterComp * self, GstClockTime ts, GstClockTime duration)
   GstBaseTransform *bt = GST_BASE_TRANSFORM (self);
   gdouble gr = self->dyn ? master_dynamics_take_gain_reduction_db (self->dyn)
       : 0.0;
-  GstStructure *s = gst_structure_new ("mastercomp",
-      "timestamp", G_TYPE_UINT64, ts,
-      "stream-time", G_TYPE_UINT64,
-      gst_segment_to_stream_time (&bt->segment, GST_FORMAT_TIME, ts),
-      "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time (&bt->segment, GST_FORMAT_TIME, ts),
-      "duration", G_TYPE_UINT64, duration,
-      "gain-reduction", G_TYPE_DOUBLE, gr, NULL);
+  GstStructure *s = gst_master_message_structure_new (bt, "mastercomp", ts,
+      duration);
+  gst_structure_set (s, "gain-reduction", G_TYPE_DOUBLE, gr, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 }

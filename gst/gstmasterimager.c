@@ -61,6 +61,7 @@
 #endif
 
 #include "gstmasterimager.h"
+#include "gstmastermessage.h"
 
 #include <math.h>
 #include <string.h>
@@ -423,13 +424,8 @@ build_message (GstMasterImager * self, gboolean final)
 
   master_imager_take_stats (self->dsp, &st);
   duration = gst_util_uint64_scale_int (st.n_frames, GST_SECOND, self->rate);
-  s = gst_structure_new ("masterimager",
-      "timestamp", G_TYPE_UINT64, ts,
-      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time (&trans->segment,
-          GST_FORMAT_TIME, ts),
-      "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, ts),
-      "duration", G_TYPE_UINT64, duration,
+  s = gst_master_message_structure_new (trans, "masterimager", ts, duration);
+  gst_structure_set (s,
       "correlation", G_TYPE_DOUBLE, master_imager_stats_correlation (&st),
       "mid-level", G_TYPE_DOUBLE, master_imager_stats_mid_db (&st),
       "side-level", G_TYPE_DOUBLE, master_imager_stats_side_db (&st),

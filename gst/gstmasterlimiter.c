@@ -32,6 +32,7 @@
 #endif
 
 #include "gstmasterlimiter.h"
+#include "gstmastermessage.h"
 
 #include <gst/controller/controller.h>
 #include <math.h>
@@ -306,17 +307,12 @@ post_gain_message (GstMasterLimiter * self, guint64 end, gdouble min_gain)
   GstClockTime te = out_time (self, end);
   GstClockTime dur = GST_CLOCK_TIME_IS_VALID (ts) ? te - ts :
       gst_util_uint64_scale_int (end - self->msg_start, GST_SECOND, self->rate);
-  GstClockTime st = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, ts);
-  GstClockTime rt = gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, ts);
   gdouble gr = min_gain > 0.0 ? -20.0 * log10 (min_gain) : 200.0;
   if (gr < 0.0)
     gr = 0.0;
-  GstStructure *st_msg = gst_structure_new ("masterlimiter",
-      "timestamp", G_TYPE_UINT64, ts,
-      "stream-time", G_TYPE_UINT64, st,
-      "running-time", G_TYPE_UINT64, rt,
-      "duration", G_TYPE_UINT64, dur,
-      "gain-reduction", G_TYPE_DOUBLE, gr, NULL);
+  GstStructure *st_msg = gst_master_message_structure_new (trans,
+      "masterlimiter", ts, dur);
+  gst_structure_set (st_msg, "gain-reduction", G_TYPE_DOUBLE, gr, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), st_msg));
   self->msg_start = end;

@@ -46,6 +46,7 @@
 #include <math.h>
 
 #include "gstmasterloudnorm.h"
+#include "gstmastermessage.h"
 
 GST_DEBUG_CATEGORY_STATIC (master_loudnorm_debug);
 #define GST_CAT_DEFAULT master_loudnorm_debug
@@ -394,21 +395,10 @@ post_message (GstMasterLoudnorm * self)
   GstClockTime ts = self->msg_start;
   GstClockTime duration = gst_util_uint64_scale_int (self->msg_frames,
       GST_SECOND, self->rate);
-  GstClockTime stream_time = GST_CLOCK_TIME_NONE, running_time =
-      GST_CLOCK_TIME_NONE;
-
-  if (GST_CLOCK_TIME_IS_VALID (ts)) {
-    stream_time = gst_segment_to_stream_time (&trans->segment,
-        GST_FORMAT_TIME, ts);
-    running_time = gst_segment_to_running_time (&trans->segment,
-        GST_FORMAT_TIME, ts);
-  }
   gdouble gain = master_loudnorm_get_gain_db (self->dsp);
-  GstStructure *s = gst_structure_new ("masterloudnorm",
-      "timestamp", G_TYPE_UINT64, ts,
-      "stream-time", G_TYPE_UINT64, stream_time,
-      "running-time", G_TYPE_UINT64, running_time,
-      "duration", G_TYPE_UINT64, duration,
+  GstStructure *s = gst_master_message_structure_new (trans, "masterloudnorm",
+      ts, duration);
+  gst_structure_set (s,
       "gain", G_TYPE_DOUBLE, gain,
       "loudness", G_TYPE_DOUBLE, master_loudnorm_get_loudness (self->dsp),
       "momentary", G_TYPE_DOUBLE, master_loudnorm_get_momentary (self->dsp),
@@ -565,7 +555,7 @@ gst_master_loudnorm_class_init (GstMasterLoudnormClass * klass)
   g_object_class_install_property (gobject_class, PROP_MEASURED_INTEGRATED,
       g_param_spec_double ("measured-integrated", "Measured integrated",
           "Integrated loudness of the input from an analysis pass, LUFS "
-          "(static mode)", -99.0, 10.0, DEFAULT_MEASURED,
+          "(static mode)", -120.0, 20.0, DEFAULT_MEASURED,
           rw | GST_PARAM_CONTROLLABLE));
   g_object_class_install_property (gobject_class, PROP_MAX_GAIN,
       g_param_spec_double ("max-gain", "Maximum gain",

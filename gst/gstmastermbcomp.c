@@ -30,6 +30,7 @@
 #endif
 
 #include "gstmastermbcomp.h"
+#include "gstmastermessage.h"
 
 #include <gst/audio/audio.h>
 #include <gst/controller/controller.h>
@@ -458,13 +459,7 @@ post_message (GstMasterMbComp * self, GstClockTime ts, GstClockTime duration)
             b));
     gst_value_array_append_value (&arr, &v);
   }
-  s = gst_structure_new ("mastermbcomp",
-      "timestamp", G_TYPE_UINT64, ts,
-      "stream-time", G_TYPE_UINT64,
-      gst_segment_to_stream_time (&bt->segment, GST_FORMAT_TIME, ts),
-      "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time (&bt->segment, GST_FORMAT_TIME, ts),
-      "duration", G_TYPE_UINT64, duration, NULL);
+  s = gst_master_message_structure_new (bt, "mastermbcomp", ts, duration);
   gst_structure_take_value (s, "gain-reduction", &arr);
   g_value_unset (&v);
   gst_element_post_message (GST_ELEMENT (self),

@@ -50,6 +50,7 @@
 #endif
 
 #include "gstmastermeter.h"
+#include "gstmastermessage.h"
 
 #include <math.h>
 #include <string.h>
@@ -531,13 +532,8 @@ build_message_locked (GstMasterMeter * self, gboolean final)
     tpmax[c] = master_loudness_true_peak (m, c);
   }
 
-  s = gst_structure_new ("mastermeter",
-      "timestamp", G_TYPE_UINT64, ts,
-      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time (&trans->segment,
-          GST_FORMAT_TIME, ts),
-      "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, ts),
-      "duration", G_TYPE_UINT64, duration,
+  s = gst_master_message_structure_new (trans, "mastermeter", ts, duration);
+  gst_structure_set (s,
       "momentary", G_TYPE_DOUBLE, master_loudness_momentary (m),
       "short-term", G_TYPE_DOUBLE, master_loudness_short_term (m),
       "integrated", G_TYPE_DOUBLE, final ? master_loudness_integrated (m) :

@@ -56,6 +56,7 @@
 #endif
 
 #include "gstmastersaturator.h"
+#include "gstmastermessage.h"
 
 #include <math.h>
 #include <string.h>
@@ -229,14 +230,10 @@ build_message (GstMasterSaturator * self, gboolean final)
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   GstClockTime ts = self->stat_start;
   gsize in_n = (gsize) self->stat_frames * self->channels;
-  GstStructure *st = gst_structure_new ("mastersaturator",
-      "timestamp", G_TYPE_UINT64, ts,
-      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time (&trans->segment,
-          GST_FORMAT_TIME, ts),
-      "running-time", G_TYPE_UINT64,
-      gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, ts),
-      "duration", G_TYPE_UINT64, gst_util_uint64_scale_int_round (self->stat_frames,
-          GST_SECOND, self->rate),
+  GstStructure *st = gst_master_message_structure_new (trans, "mastersaturator",
+      ts, gst_util_uint64_scale_int_round (self->stat_frames, GST_SECOND,
+          self->rate));
+  gst_structure_set (st,
       "input-rms", G_TYPE_DOUBLE, to_db (in_n ? sqrt (self->in_sumsq / in_n) : 0.0),
       "output-rms", G_TYPE_DOUBLE, to_db (self->out_samples ?
           sqrt (self->out_sumsq / self->out_samples) : 0.0),

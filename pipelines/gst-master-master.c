@@ -12,7 +12,7 @@
  * target - measured, which is exact when the limiter does not act; when it
  * does (a loud target on a dynamic mix) the gain is corrected by secant
  * iteration on the measured result until the output is within the
- * tolerance (default 0.03 LU). A measured true peak above the ceiling lowers
+ * tolerance (default 0.05 LU). A measured true peak above the ceiling lowers
  * the limiter's ceiling by the excess for the next pass. Each render pass
  * writes the temporary file in OUT's folder; the one that meets the target
  * is renamed to OUT. Everything streams: memory does not grow with length.
@@ -20,7 +20,10 @@
  * Safety: OUT == IN (same file by path or inode) is refused, an existing
  * OUT is refused without --force, the temporary file is removed on any
  * failure or on SIGINT/SIGTERM, each failure prints one line on stderr and
- * the exit status is non-zero. */
+ * the exit status is non-zero.
+ *
+ * GM_DEBUG=1 in the environment prints each pass's wall time and the gain
+ * iteration (gain, error, next gain) on stderr. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -44,10 +47,15 @@
 #include "gst-master-common.h"
 #include "gst-master-master.h"
 #include "gstmasterloudnorm.h"
+#include "truepeak.h"
 
 GST_PLUGIN_STATIC_DECLARE (mastering);
 
 #define MAX_RENDER_PASSES 8
+/* Distance from target (LU) accepted when the passes run out before the
+ * --tolerance aim is met (the limiter can make loudness non-monotonic in
+ * the gain); the issue's delivery requirement. */
+#define ACCEPT_LU 0.1
 
 /* ---- output formats ---- */
 
@@ -69,7 +77,7 @@ static const OutFormat out_formats[] = {
   {"flac16", "flac", "", "audio/x-raw,format=S16LE", "flacenc", TRUE},
   {"ogg", "ogg", "", "audio/x-raw,format=F32LE", "vorbisenc ! oggmux", FALSE},
   {"opus", "opus", "audioresample ! audio/x-raw,rate=48000 ! ",
-      "audio/x-raw,format=F32LE", "opusenc bitrate=192000 ! oggmux", FALSE},
+      "audio/x-raw,format=S16LE", "opusenc bitrate=192000 ! oggmux", TRUE},
   {"mp3", "mp3", "audioresample ! ",
       "audio/x-raw,format=S16LE,rate={48000,44100,32000}",
       "lamemp3enc target=quality quality=0 ! xingmux", TRUE},
@@ -111,6 +119,7 @@ typedef struct
   gchar *target_name;           /* preset nick or NULL */
   gboolean album, force, json, quiet;
   gint jobs;
+  gint oversampling;            /* 4 or 8 */
   gdouble tolerance;            /* LU */
   const OutFormat *format;      /* NULL: by extension */
   gboolean progress;            /* stderr is a terminal */
@@ -120,18 +129,28 @@ typedef struct
 
 typedef struct
 {
-  ebur128_state *st;
+  ebur128_state *st;            /* loudness, LRA */
+  MasterTruePeak *tp;           /* 8x true peak (dsp/truepeak) */
+  int tp_factor;                /* true-peak oversampling: 4 or 8 */
+  double tp_max;                /* largest reading, linear */
+  double sp_max;                /* largest sample, linear */
   GstAudioInfo info;
   gboolean have_info;
   guint64 frames;
-  gint32 *conv;                 /* S24 -> S32 conversion, conv_frames */
-  gsize conv_frames;
+  /* Two taps, two streaming threads: loudness (st, frames, conv) after a
+   * queue, peaks (tp, tp_max, sp_max, conv_p, peaks) before it. */
+  float *conv;                  /* loudness tap: float frames, CONV_FRAMES */
+  float *conv_p;                /* peak tap: float frames, CONV_FRAMES */
+  float *peaks;                 /* truepeak readings, CONV_FRAMES frames */
   gboolean format_changed;
 } Measure;
+
+#define CONV_FRAMES 4096
 
 typedef struct
 {
   gdouble integrated, lra, true_peak, sample_peak;      /* LUFS, LU, dB */
+  gdouble true_peak_bound;      /* dBTP: true_peak + detector margin */
   guint64 frames;
   gint rate, channels;
 } Stats;
@@ -141,7 +160,10 @@ measure_clear (Measure * m)
 {
   if (m->st)
     ebur128_destroy (&m->st);
+  master_truepeak_free (m->tp);
   g_free (m->conv);
+  g_free (m->conv_p);
+  g_free (m->peaks);
   memset (m, 0, sizeof *m);
 }
 
@@ -160,73 +182,112 @@ measure_caps (Measure * m, GstCaps * caps)
   m->info = info;
   m->have_info = TRUE;
   m->st = ebur128_init ((unsigned) info.channels, (unsigned long) info.rate,
-      EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK);
+      EBUR128_MODE_I | EBUR128_MODE_LRA);
+  m->tp = master_truepeak_new (info.channels, m->tp_factor);
+  m->conv = g_new (float, CONV_FRAMES * info.channels);
+  m->conv_p = g_new (float, CONV_FRAMES * info.channels);
+  m->peaks = g_new (float, CONV_FRAMES * info.channels);
+}
+
+/* Converts up to CONV_FRAMES frames at p to float in d; non-finite
+ * samples (the chain keeps samples finite; guard the meters anyway) as 0. */
+static void
+to_float (Measure * m, float *d, const guint8 * p, gsize frames)
+{
+  gsize n = frames * GST_AUDIO_INFO_CHANNELS (&m->info);
+  switch (GST_AUDIO_INFO_FORMAT (&m->info)) {
+    case GST_AUDIO_FORMAT_F32LE:
+      memcpy (d, p, n * sizeof (float));
+      break;
+    case GST_AUDIO_FORMAT_F64LE:
+      for (gsize i = 0; i < n; i++)
+        d[i] = (float) ((const double *) p)[i];
+      break;
+    case GST_AUDIO_FORMAT_S16LE:
+      for (gsize i = 0; i < n; i++)
+        d[i] = (float) (((const gint16 *) p)[i] / 32768.0);
+      break;
+    case GST_AUDIO_FORMAT_S32LE:
+      for (gsize i = 0; i < n; i++)
+        d[i] = (float) (((const gint32 *) p)[i] / 2147483648.0);
+      break;
+    case GST_AUDIO_FORMAT_S24LE:
+      for (gsize i = 0; i < n; i++, p += 3)
+        d[i] = (float) ((gint32) ((guint32) p[0] << 8 | (guint32) p[1] << 16
+                | (guint32) p[2] << 24) / 2147483648.0);
+      break;
+    default:
+      memset (d, 0, n * sizeof (float));
+      m->format_changed = TRUE;
+      break;
+  }
 }
 
 static void
-measure_buffer (Measure * m, GstBuffer * buf)
+measure_buffer (Measure * m, GstBuffer * buf, gboolean peaks)
 {
   GstMapInfo map;
-  if (!m->st || m->format_changed)
+  if (!m->st || !m->tp || m->format_changed)
     return;
   gint bpf = GST_AUDIO_INFO_BPF (&m->info);
   gint ch = GST_AUDIO_INFO_CHANNELS (&m->info);
   if (!gst_buffer_map (buf, &map, GST_MAP_READ))
     return;
-  gsize n = map.size / bpf;
-  switch (GST_AUDIO_INFO_FORMAT (&m->info)) {
-    case GST_AUDIO_FORMAT_F32LE:
-      ebur128_add_frames_float (m->st, (const float *) map.data, n);
-      break;
-    case GST_AUDIO_FORMAT_F64LE:
-      ebur128_add_frames_double (m->st, (const double *) map.data, n);
-      break;
-    case GST_AUDIO_FORMAT_S16LE:
-      ebur128_add_frames_short (m->st, (const short *) map.data, n);
-      break;
-    case GST_AUDIO_FORMAT_S32LE:
-      ebur128_add_frames_int (m->st, (const int *) map.data, n);
-      break;
-    case GST_AUDIO_FORMAT_S24LE:{
-      const guint8 *p = map.data;
-      gsize done = 0;
-      if (!m->conv) {
-        m->conv_frames = 4096;
-        m->conv = g_new (gint32, m->conv_frames * ch);
+  gsize n = map.size / bpf, done = 0;
+  float *conv = peaks ? m->conv_p : m->conv;
+  while (done < n) {
+    gsize b = MIN (CONV_FRAMES, n - done);
+    to_float (m, conv, map.data + done * bpf, b);
+    for (gsize i = 0; i < b * ch; i++)
+      if (!isfinite (conv[i]))
+        conv[i] = 0.0f;
+    if (peaks) {
+      master_truepeak_process_f32 (m->tp, m->peaks, conv, b);
+      double tpm = m->tp_max, spm = m->sp_max;
+      for (gsize i = 0; i < b * ch; i++) {
+        tpm = MAX (tpm, m->peaks[i]);
+        spm = MAX (spm, fabsf (conv[i]));
       }
-      while (done < n) {
-        gsize b = MIN (m->conv_frames, n - done);
-        for (gsize i = 0; i < b * ch; i++, p += 3)
-          m->conv[i] = (gint32) ((guint32) p[0] << 8 | (guint32) p[1] << 16
-              | (guint32) p[2] << 24);
-        ebur128_add_frames_int (m->st, m->conv, b);
-        done += b;
-      }
-      break;
+      m->tp_max = tpm;
+      m->sp_max = spm;
+    } else {
+      ebur128_add_frames_float (m->st, conv, b);
     }
-    default:
-      m->format_changed = TRUE;
-      break;
+    done += b;
   }
-  m->frames += n;
+  if (!peaks)
+    m->frames += n;
   gst_buffer_unmap (buf, &map);
 }
 
 static GstPadProbeReturn
-measure_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+measure_probe (Measure * m, GstPadProbeInfo * info, gboolean peaks)
 {
-  Measure *m = user_data;
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    measure_buffer (m, GST_PAD_PROBE_INFO_BUFFER (info));
+    measure_buffer (m, GST_PAD_PROBE_INFO_BUFFER (info), peaks);
   } else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     GstEvent *e = GST_PAD_PROBE_INFO_EVENT (info);
     if (GST_EVENT_TYPE (e) == GST_EVENT_CAPS) {
       GstCaps *caps;
       gst_event_parse_caps (e, &caps);
+      /* the peak tap (upstream) sees the caps first and sets up both;
+       * the queue between the taps orders it before the loudness tap */
       measure_caps (m, caps);
     }
   }
   return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+loudness_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  return measure_probe (user_data, info, FALSE);
+}
+
+static GstPadProbeReturn
+peak_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  return measure_probe (user_data, info, TRUE);
 }
 
 static double
@@ -248,16 +309,25 @@ measure_stats (Measure * m, Stats * s)
   ebur128_loudness_global (m->st, &s->integrated);
   if (ebur128_loudness_range (m->st, &s->lra) != EBUR128_SUCCESS)
     s->lra = 0.0;
-  double tp = 0.0, sp = 0.0;
-  for (int c = 0; c < s->channels; c++) {
-    double v;
-    if (ebur128_true_peak (m->st, (unsigned) c, &v) == EBUR128_SUCCESS)
-      tp = MAX (tp, v);
-    if (ebur128_sample_peak (m->st, (unsigned) c, &v) == EBUR128_SUCCESS)
-      sp = MAX (sp, v);
+  /* flush the true-peak detector's delay with silence */
+  if (m->tp) {
+    gint ch = s->channels;
+    gsize tail = (gsize) master_truepeak_get_delay (m->tp) + 1;
+    while (tail > 0) {
+      gsize b = MIN (tail, CONV_FRAMES);
+      memset (m->conv_p, 0, b * ch * sizeof (float));
+      master_truepeak_process_f32 (m->tp, m->peaks, m->conv_p, b);
+      for (gsize i = 0; i < b * ch; i++)
+        m->tp_max = MAX (m->tp_max, m->peaks[i]);
+      tail -= b;
+    }
   }
-  s->true_peak = lin_to_db (MAX (tp, sp));
-  s->sample_peak = lin_to_db (sp);
+  s->true_peak = lin_to_db (MAX (m->tp_max, m->sp_max));
+  s->sample_peak = lin_to_db (m->sp_max);
+  /* the reading may lie under the real peak by the detector's margin
+   * (about 0.02 dB at 8x): the ceiling check uses the upper bound */
+  s->true_peak_bound = m->tp ? s->true_peak
+      + 20.0 * log10 (master_truepeak_get_margin (m->tp)) : s->true_peak;
 }
 
 /* ---- jobs ---- */
@@ -273,7 +343,9 @@ typedef struct
   Stats before, after;
   Measure in_m, out_m;          /* kept for album loudness */
   gdouble gain_db;              /* pre-limiter gain applied */
+  gdouble target;               /* LUFS */
   gdouble limiter_ceiling;      /* dBTP given to masterlimiter */
+  gint oversampling;            /* true-peak factor of limiter and check */
   gint passes;                  /* analysis + render passes */
   gchar *error;                 /* one line, NULL when fine */
   gboolean done;
@@ -350,6 +422,10 @@ set_prop_if_exists (GstElement * e, const gchar * name, const gchar * value)
   return TRUE;
 }
 
+/* Queues split a pass into threads (decode | limiter | measure + encode)
+ * so that it uses more than one core; bounded, so memory stays constant. */
+#define QUEUE "queue max-size-buffers=16 max-size-bytes=0 max-size-time=0"
+
 /* One pass over j->in_path. render == FALSE: analysis into j->in_m.
  * render == TRUE: gain/ceiling chain written to j->tmp_path, measured into
  * j->out_m. Returns FALSE with j->error set on failure. */
@@ -361,6 +437,12 @@ run_pass (Job * j, gboolean render)
   Measure *m = render ? &j->out_m : &j->in_m;
 
   measure_clear (m);
+  /* the input's true peak is only reported: 4x is enough; the output's is
+   * checked against the ceiling with the detector's worst-case margin
+   * added, at the limiter's factor (the limiter aims under the ceiling by
+   * the same margin, so the check passes exactly when the limiter kept its
+   * promise) */
+  m->tp_factor = render ? j->oversampling : 4;
   if (render) {
     const OutFormat *f = j->format;
     /* --character: the whole masterchain (tone and dynamics stages set by
@@ -368,19 +450,20 @@ run_pass (Job * j, gboolean render)
      * "loudnorm" and "limiter"); otherwise just the two stages */
     gchar *stages = master_character
         ? g_strdup_printf ("masterchain name=chain mode=static character=%s "
-        "loudnorm::interval=0 loudnorm::max-gain=60 meter::interval=0",
-        master_character)
+        "loudnorm::interval=0 loudnorm::max-gain=60 meter::interval=0 ! "
+        QUEUE, master_character)
         : g_strdup ("masterloudnorm name=ln mode=static interval=0 "
-        "max-gain=60 ! masterlimiter name=lim");
+        "max-gain=60 ! " QUEUE " ! masterlimiter name=lim ! " QUEUE);
     desc = g_strdup_printf ("audioconvert ! audio/x-raw,format=F32LE,"
-        "layout=interleaved ! %s ! %saudioconvert name=oconv ! "
-        "capsfilter name=ocaps caps=\"%s\" ! identity name=tap ! %s ! "
+        "layout=interleaved ! %s ! "
+        "%saudioconvert name=oconv ! capsfilter name=ocaps caps=\"%s\" ! "
+        "identity name=peaktap ! " QUEUE " ! identity name=tap ! %s ! "
         "filesink name=sink", stages, f->pre, f->raw, f->enc);
     g_free (stages);
   } else {
     desc = g_strdup ("audioconvert ! audio/x-raw,format=F32LE,"
-        "layout=interleaved ! identity name=tap ! fakesink name=sink "
-        "sync=false");
+        "layout=interleaved ! identity name=peaktap ! " QUEUE " ! "
+        "identity name=tap ! fakesink name=sink sync=false");
   }
   GstElement *tail = gst_parse_bin_from_description (desc, TRUE, &err);
   g_free (desc);
@@ -405,11 +488,15 @@ run_pass (Job * j, gboolean render)
         master_character ? "limiter" : "lim");
     GstElement *oconv = gst_bin_get_by_name (GST_BIN (tail), "oconv");
     GstElement *sink = gst_bin_get_by_name (GST_BIN (tail), "sink");
-    /* gain = target - measured: give the gain directly */
-    g_object_set (ln, "target", 0.0, "measured-integrated", -j->gain_db, NULL);
+    /* static gain = target - measured-integrated = gain_db */
+    g_object_set (ln, "target", j->target, "measured-integrated",
+        j->target - j->gain_db, NULL);
     gchar *c = g_strdup_printf ("%.4f", j->limiter_ceiling);
     set_prop_if_exists (lim, "ceiling", c);
     set_prop_if_exists (lim, "true-peak", "true");
+    gchar *os = g_strdup_printf ("%d", j->oversampling);
+    set_prop_if_exists (lim, "oversampling", os);
+    g_free (os);
     g_free (c);
     if (j->format->dither16) {
       set_prop_if_exists (oconv, "dithering", "tpdf-hf");
@@ -421,15 +508,20 @@ run_pass (Job * j, gboolean render)
     gst_object_unref (oconv);
     gst_object_unref (sink);
   }
-  GstElement *tap = gst_bin_get_by_name (GST_BIN (tail), "tap");
-  GstPad *tap_src = gst_element_get_static_pad (tap, "src");
-  gst_pad_add_probe (tap_src, GST_PAD_PROBE_TYPE_BUFFER
-      | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, measure_probe, m, NULL);
-  gst_object_unref (tap_src);
-  gst_object_unref (tap);
+  const gchar *taps[] = { "peaktap", "tap" };
+  for (guint t = 0; t < 2; t++) {
+    GstElement *tap = gst_bin_get_by_name (GST_BIN (tail), taps[t]);
+    GstPad *tap_src = gst_element_get_static_pad (tap, "src");
+    gst_pad_add_probe (tap_src, GST_PAD_PROBE_TYPE_BUFFER
+        | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, t ? loudness_probe : peak_probe,
+        m, NULL);
+    gst_object_unref (tap_src);
+    gst_object_unref (tap);
+  }
 
   GstBus *bus = gst_element_get_bus (pipe);
   gboolean ok = FALSE;
+  gint64 t_start = g_get_monotonic_time ();
   if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE) {
     /* the error message on the bus says why */
@@ -471,6 +563,9 @@ run_pass (Job * j, gboolean render)
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (pipe);
+  if (g_getenv ("GM_DEBUG"))
+    fprintf (stderr, "%s pass: %.2f s\n", render ? "render" : "analysis",
+        (g_get_monotonic_time () - t_start) / 1e6);
   g_atomic_int_set (&j->permille, 1000);
   j->passes++;
 
@@ -491,29 +586,104 @@ run_pass (Job * j, gboolean render)
 
 typedef struct
 {
-  gdouble g[MAX_RENDER_PASSES + 1];
-  gdouble f[MAX_RENDER_PASSES + 1];
+  gdouble g[MAX_RENDER_PASSES], f[MAX_RENDER_PASSES];   /* gain dB, error LU */
   gint n;
 } Secant;
 
-/* Next gain from the history of (gain, error) pairs: secant on the last
- * two, slope bounded to [0.05, 1.5] (a limiter only makes the output grow
- * more slowly than the gain); the first correction assumes slope 1. */
+/* Inverse quadratic interpolation through the last three points: the gain
+ * where the error is 0. FALSE when undefined. */
+static gboolean
+iqi (const Secant * s, gdouble * out)
+{
+  gint n = s->n;
+  if (n < 3)
+    return FALSE;
+  gdouble x0 = s->g[n - 3], x1 = s->g[n - 2], x2 = s->g[n - 1];
+  gdouble y0 = s->f[n - 3], y1 = s->f[n - 2], y2 = s->f[n - 1];
+  if (y0 == y1 || y1 == y2 || y0 == y2)
+    return FALSE;
+  *out = x0 * y1 * y2 / ((y0 - y1) * (y0 - y2))
+      + x1 * y0 * y2 / ((y1 - y0) * (y1 - y2))
+      + x2 * y0 * y1 / ((y2 - y0) * (y2 - y1));
+  return isfinite (*out);
+}
+
+/* Next gain from all (gain, error) pairs measured so far.
+ * Output loudness grows with the gain, at slope 1 until the limiter acts and
+ * more slowly after (concave), with small kinks where gating changes. So:
+ *  - not bracketed yet: secant through the last two points (the first step
+ *    assumes slope 1), slope bounded to [0.05, 1.5], steps of at most
+ *    12 dB: on the concave curve this approaches the target from below,
+ *    where the slope is still informative (overshooting into the flat,
+ *    heavily limited region wastes passes); from the third point on, the
+ *    inverse quadratic through the last three when it extends the secant
+ *    step by at most 2x (it follows the curvature);
+ *  - bracketed: inverse quadratic interpolation through the last three
+ *    points (it follows the curvature), else the secant; a candidate
+ *    outside the bracket, or within 10 % of its ends, is replaced by the
+ *    false-position point moved at least 10 % inside (never stalls). */
 static gdouble
 secant_next (Secant * s, gdouble g, gdouble f)
 {
+  if (s->n == MAX_RENDER_PASSES) {
+    memmove (s->g, s->g + 1, (MAX_RENDER_PASSES - 1) * sizeof (gdouble));
+    memmove (s->f, s->f + 1, (MAX_RENDER_PASSES - 1) * sizeof (gdouble));
+    s->n--;
+  }
   s->g[s->n] = g;
   s->f[s->n] = f;
   s->n++;
-  gdouble slope = 1.0;
-  if (s->n >= 2) {
-    gdouble dg = s->g[s->n - 1] - s->g[s->n - 2];
-    gdouble df = s->f[s->n - 1] - s->f[s->n - 2];
-    if (fabs (dg) > 1e-6)
-      slope = CLAMP (df / dg, 0.05, 1.5);
+
+  gboolean have_lo = FALSE, have_hi = FALSE;
+  gdouble lo = 0, flo = 0, hi = 0, fhi = 0;
+  for (gint i = 0; i < s->n; i++) {
+    if (s->f[i] < 0 && (!have_lo || s->g[i] > lo)) {
+      lo = s->g[i];
+      flo = s->f[i];
+      have_lo = TRUE;
+    } else if (s->f[i] >= 0 && (!have_hi || s->g[i] < hi)) {
+      hi = s->g[i];
+      fhi = s->f[i];
+      have_hi = TRUE;
+    }
   }
-  gdouble step = CLAMP (-f / slope, -24.0, 24.0);
-  return g + step;
+
+  gdouble next;
+  gint n = s->n;
+  if (!(have_lo && have_hi)) {
+    gdouble slope = 1.0;
+    if (n >= 2 && fabs (s->g[n - 1] - s->g[n - 2]) > 1e-6)
+      slope = (s->f[n - 1] - s->f[n - 2]) / (s->g[n - 1] - s->g[n - 2]);
+    slope = CLAMP (slope, 0.05, 1.5);
+    gdouble step = -f / slope;
+    step = CLAMP (step, -12.0, 12.0);
+    next = g + step;
+    /* three points on one side: the quadratic through them follows the
+     * curvature (a concave curve's root lies beyond the secant's); take it
+     * when it goes the same way, at most three secant steps */
+    gdouble q;
+    if (iqi (s, &q) && (q - next) * step >= 0.0
+        && fabs (q - next) <= 2.0 * fabs (step))
+      next = q;
+  } else {
+    next = 0;
+    gboolean ok = iqi (s, &next);
+    if (!ok && n >= 2 && s->f[n - 1] != s->f[n - 2]) {
+      next = s->g[n - 1] - s->f[n - 1] * (s->g[n - 1] - s->g[n - 2])
+          / (s->f[n - 1] - s->f[n - 2]);
+      ok = isfinite (next);
+    }
+    gdouble w = hi - lo, margin = 0.1 * fabs (w);
+    gdouble a = MIN (lo, hi), b = MAX (lo, hi);
+    if (!ok || next <= a + margin || next >= b - margin) {
+      gdouble fp = lo - flo * w / (fhi - flo);
+      next = CLAMP (fp, a + margin, b - margin);
+    }
+  }
+  if (g_getenv ("GM_DEBUG"))
+    fprintf (stderr, "gain %+.3f dB -> error %+.3f LU; next %+.3f dB\n", g,
+        f, next);
+  return next;
 }
 
 /* Renders until on target (all jobs share the gain in album mode).
@@ -662,7 +832,7 @@ static gboolean
 render_until_on_target (Job ** jobs, guint n, const Options * o,
     GThreadPool * pool)
 {
-  Secant sec = { {0}, {0}, 0 };
+  Secant sec = { 0 };
   gdouble in_l = o->album ? album_integrated (jobs, n, FALSE) :
       jobs[0]->before.integrated;
   if (!isfinite (in_l)) {
@@ -671,9 +841,16 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
     return FALSE;
   }
   gdouble g = o->target - in_l;
-  gdouble best_err = HUGE_VAL;
-  for (guint i = 0; i < n; i++)
+  gdouble best_err = HUGE_VAL, best_g = g;
+  gboolean best_peaks_ok = FALSE;
+  for (guint i = 0; i < n; i++) {
     jobs[i]->limiter_ceiling = o->ceiling;
+    jobs[i]->target = o->target;
+    jobs[i]->oversampling = o->oversampling;
+  }
+  /* gains tried stay within 40 dB of the first guess: beyond that the
+   * target is out of reach anyway */
+  const gdouble g_lo = g - 40.0, g_hi = g + 40.0;
 
   for (gint pass = 0; pass < MAX_RENDER_PASSES; pass++) {
     for (guint i = 0; i < n; i++)
@@ -693,7 +870,7 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
       Job *j = jobs[i];
       if (j->error)
         continue;
-      gdouble excess = j->after.true_peak - o->ceiling;
+      gdouble excess = j->after.true_peak_bound - o->ceiling;
       if (excess > 0.0) {
         /* over the ceiling after quantisation/encoding: lower the
          * limiter's ceiling by the excess (and a margin) */
@@ -701,16 +878,40 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
         peaks_ok = FALSE;
       }
     }
-    best_err = MIN (best_err, fabs (err));
+    if (peaks_ok && fabs (err) < best_err) {
+      best_err = fabs (err);
+      best_g = g;
+      best_peaks_ok = TRUE;
+    }
     if (fabs (err) <= o->tolerance && peaks_ok)
       return TRUE;
+    if (pass == MAX_RENDER_PASSES - 1 && best_peaks_ok && best_err <= ACCEPT_LU) {
+      /* out of passes: take the best one if it meets the requirement */
+      if (g == best_g)
+        return TRUE;
+      for (guint i = 0; i < n; i++)
+        jobs[i]->gain_db = best_g;
+      run_all (jobs, n, TRUE, pool);
+      for (guint i = 0; i < n; i++)
+        if (jobs[i]->error)
+          return FALSE;
+      return TRUE;
+    }
     if (fabs (err) > o->tolerance)
-      g = secant_next (&sec, g, err);
+    {
+      gdouble next = secant_next (&sec, g, err);
+      g = CLAMP (next, g_lo, g_hi);
+    }
   }
-  for (guint i = 0; i < n; i++)
-    job_fail (jobs[i], "target %.1f LUFS not reached under the ceiling "
-        "%.1f dBTP after %d render passes (closest %+.2f LU)", o->target,
-        o->ceiling, MAX_RENDER_PASSES, best_err);
+  for (guint i = 0; i < n; i++) {
+    if (best_peaks_ok)
+      job_fail (jobs[i], "target %.1f LUFS not reached under the ceiling "
+          "%.1f dBTP after %d render passes (closest %.2f LU away)",
+          o->target, o->ceiling, MAX_RENDER_PASSES, best_err);
+    else
+      job_fail (jobs[i], "true peak stays over the ceiling %.1f dBTP after "
+          "%d render passes", o->ceiling, MAX_RENDER_PASSES);
+  }
   return FALSE;
 }
 
@@ -950,29 +1151,33 @@ write_demo (const gchar * path, GError ** error)
   const gsize n = 40 * (gsize) rate;
   float *x = g_new0 (float, n * ch);
   guint32 seed = 12345;
-  double lp = 0, lp2 = 0;
+  double lp = 0, lp2 = 0, air1 = 0, air2 = 0;
   for (gsize i = 0; i < n; i++) {
     double t = (double) i / rate;
     double beat = fmod (t, 0.5);
     double bar = floor (t / 2.0);
     double section;             /* level of the section, linear */
     if (t < 8)
-      section = 0.12;
+      section = 0.3;
     else if (t < 20)
-      section = 0.45;
+      section = 0.6;
     else if (t < 32)
       section = 0.9;
     else if (t < 33.5)
       section = 0.0;
     else
-      section = 0.08;
+      section = 0.25;
     double kick = (t >= 8 && t < 32) ? exp (-beat * 30) * sin (2 * G_PI *
         (50 + 80 * exp (-beat * 40)) * beat) : 0;
     double nz = demo_noise (&seed);
     lp += 0.3 * (nz - lp);
     lp2 += 0.05 * (nz - lp2);
+    /* hats: high-passed noise, then two one-pole low-passes (~5 kHz) so
+     * that, as in real masters, little energy sits near Nyquist */
+    air1 += 0.5 * ((nz - lp) - air1);
+    air2 += 0.5 * (air1 - air2);
     double hat = (t >= 8 && t < 32 && fmod (t, 0.25) < 0.03) ?
-        (nz - lp) * exp (-fmod (t, 0.25) * 120) : 0;
+        2.0 * air2 * exp (-fmod (t, 0.25) * 120) : 0;
     double root = 55.0 * pow (2.0, ((int) bar % 4 == 3 ? 5 : (int) bar % 4 *
             2) / 12.0);
     double bass = 0.5 * sin (2 * G_PI * root * t);
@@ -983,8 +1188,8 @@ write_demo (const gchar * path, GError ** error)
         + pad * (t >= 20 && t < 32 ? 1.0 : 0.3));
     double r = section * (0.8 * kick + 0.3 * hat + bass * 0.6 + chord * 0.45
         + (lp2 - lp) * 0.5);
-    x[i * 2] = (float) CLAMP (l * 0.7, -1.0, 1.0);
-    x[i * 2 + 1] = (float) CLAMP (r * 0.7, -1.0, 1.0);
+    x[i * 2] = (float) CLAMP (l * 0.5, -1.0, 1.0);
+    x[i * 2 + 1] = (float) CLAMP (r * 0.5, -1.0, 1.0);
   }
   /* RIFF/WAVE, WAVE_FORMAT_IEEE_FLOAT */
   guint32 data_bytes = (guint32) (n * ch * 4);
@@ -1097,8 +1302,8 @@ master_main (int argc, char **argv, gboolean demo)
   gchar *target = NULL, *preset = NULL, *ceiling = NULL, *format = NULL;
   gchar *character = NULL;
   gboolean album = FALSE, force = FALSE, json = FALSE, quiet = FALSE;
-  gint jobs_n = 1;
-  gdouble tolerance = 0.03;
+  gint jobs_n = 1, oversampling = 4;
+  gdouble tolerance = 0.05;
   GOptionEntry entries[] = {
     {"target", 't', 0, G_OPTION_ARG_STRING, &target,
         "Integrated loudness target: LUFS or a preset name", "LUFS|PRESET"},
@@ -1115,12 +1320,15 @@ master_main (int argc, char **argv, gboolean demo)
           "(default: by OUT's extension)", "FMT"},
     {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs_n,
         "Files processed at once", "N"},
+    {"oversampling", 0, 0, G_OPTION_ARG_INT, &oversampling,
+        "True-peak oversampling of the limiter and of the ceiling check: 4 "
+          "(default) or 8 (stricter, slower)", "4|8"},
     {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Report as JSON", NULL},
     {"force", 0, 0, G_OPTION_ARG_NONE, &force,
         "Overwrite an existing OUT", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No report", NULL},
     {"tolerance", 0, 0, G_OPTION_ARG_DOUBLE, &tolerance,
-        "Largest accepted distance from target, LU (default 0.03)", "LU"},
+        "Largest accepted distance from target, LU (default 0.05)", "LU"},
     {"character", 0, 0, G_OPTION_ARG_STRING, &character,
         "Render through masterchain with this character: transparent, warm, "
           "loud, broadcast-safe, speech (EQ, compression, saturation, "
@@ -1177,6 +1385,11 @@ master_main (int argc, char **argv, gboolean demo)
   o.json = json;
   o.quiet = quiet;
   o.jobs = CLAMP (jobs_n, 1, 64);
+  if (oversampling != 4 && oversampling != 8) {
+    gm_error (NULL, "--oversampling must be 4 or 8");
+    return 2;
+  }
+  o.oversampling = oversampling;
   o.tolerance = CLAMP (tolerance, 0.001, 1.0);
   o.progress = isatty (STDERR_FILENO) && !json && !quiet;
   if (format && !(o.format = format_by_name (format))) {

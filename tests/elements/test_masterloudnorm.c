@@ -365,6 +365,75 @@ GST_START_TEST (test_neutral_and_control)
 }
 GST_END_TEST;
 
+
+/* Live AGC followed by masterlimiter: the ceiling holds (16x true peak)
+ * through level changes, and the chain keeps the sample count. */
+GST_START_TEST (test_live_with_limiter)
+{
+  const gint ch = 2;
+  const double levels[] = { -34.0, -12.0, -30.0 };
+  const gsize seg = 20 * RATE;
+  const gsize n = seg * 3;
+  float *in = g_new0 (float, n * ch);
+  for (int k = 0; k < 3; k++) {
+    gen_programme (in + k * seg * ch, seg, ch, RATE, PROGRAMME_MUSIC, 50 + k);
+    double l = measure_integrated (in + k * seg * ch, seg, ch, RATE);
+    gen_scale_db (in + k * seg * ch, seg * ch, levels[k] - l);
+  }
+  GstElementFactory *lf = gst_element_factory_find ("masterlimiter");
+  if (!lf) {
+    g_print ("masterlimiter not available: skipped\n");
+    g_free (in);
+    return;
+  }
+  gst_object_unref (lf);
+  GstHarness *h = gst_harness_new_parse ("masterloudnorm mode=live "
+      "preset=streaming max-rate=6 ! masterlimiter ceiling=-1.0");
+  gchar *caps = master_test_caps_string ("F32LE", RATE, ch);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  float *out = g_new0 (float, n * ch);
+  gsize got = 0;
+  for (gsize done = 0; done < n; done += BLOCK) {
+    gsize b = MIN (BLOCK, n - done);
+    fail_unless_equals_int (gst_harness_push (h,
+            master_test_buffer_f32 (in + done * ch, b, ch, RATE, done)),
+        GST_FLOW_OK);
+    GstBuffer *o;
+    while ((o = gst_harness_try_pull (h))) {
+      gsize sz = gst_buffer_get_size (o) / sizeof (float);
+      fail_unless (got * ch + sz <= n * ch);
+      gst_buffer_extract (o, 0, out + got * ch, sz * sizeof (float));
+      got += sz / ch;
+      gst_buffer_unref (o);
+    }
+  }
+  gst_harness_push_event (h, gst_event_new_eos ());
+  GstBuffer *o;
+  while ((o = gst_harness_try_pull (h))) {
+    gsize sz = gst_buffer_get_size (o) / sizeof (float);
+    fail_unless (got * ch + sz <= n * ch);
+    gst_buffer_extract (o, 0, out + got * ch, sz * sizeof (float));
+    got += sz / ch;
+    gst_buffer_unref (o);
+  }
+  double tp = measure_true_peak_db (out, got, ch, 16);
+  g_print ("live + limiter: %zu of %zu frames out, true peak (16x) %.3f dBTP "
+      "(ceiling -1.0)\n", got, n, tp);
+  for (int k = 0; k < 3; k++) {
+    double st = measure_short_term_at (out, k * seg + seg - 1, ch, RATE);
+    g_print ("live + limiter: segment %d at %.0f LUFS: short-term at its end "
+        "%.2f LUFS (target -14)\n", k, levels[k], st);
+    fail_unless (fabs (st + 14.0) <= 1.0, "segment %d: %.2f", k, st);
+  }
+  fail_unless_equals_int (got, n);
+  fail_unless (tp <= -1.0 + 0.05, "overshoot: %.3f dBTP", tp);
+  g_free (out);
+  g_free (in);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *
 masterloudnorm_suite (void)
 {
@@ -377,6 +446,7 @@ masterloudnorm_suite (void)
   tcase_add_test (tc, test_static_exact);
   tcase_add_test (tc, test_live_settles_and_holds);
   tcase_add_test (tc, test_live_track_boundary);
+  tcase_add_test (tc, test_live_with_limiter);
   tcase_add_test (tc, test_nonfinite);
   tcase_add_test (tc, test_neutral_and_control);
   return s;
