@@ -19,7 +19,7 @@
 #   --preset P         masterchain delivery preset (ebu-r128: -23 LUFS, -1 dBTP)
 #   --target LUFS      override the preset's target
 #   --lookahead MS     limiter lookahead in ms (2.0: low latency; the chain
-#                      then reports 2.5 ms)
+#                      then reports 4.8 ms: lookahead + true-peak detector)
 #   --ptime-us US      packet duration in microseconds (1000)
 #   --tap FILE         also write exactly what is sent, as raw F32LE, to FILE
 #                      (monitoring; the loopback test compares it with what
@@ -34,13 +34,14 @@
 #
 # Latency budget (sender + receiver, 48 kHz, see docs/pipelines.md):
 #   capture period (source buffer)            1 ms  (alsasrc latency-time=1000)
-#   masterchain (limiter lookahead, filters)  <= 10 ms; 2 ms lookahead here,
+#   masterchain (limiter lookahead, filters)  <= 10 ms; 4.8 ms here (2 ms
+#                                             lookahead + 2.8 ms detector),
 #                                             printed by `pipecheck latency`
 #   packet time (rtpL24pay)                   1 ms
 #   network (loopback / switched LAN)         < 0.1 ms
 #   rtpjitterbuffer                           3 ms (--latency)
 #   output period (sink buffer)               1-2 ms
-#   total                                     about 8 ms + chain latency
+#   total                                     about 6 ms + chain latency
 #
 # Example, on one machine:
 #   broadcast-rtp.sh receive --port 5004 &
