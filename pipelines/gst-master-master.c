@@ -47,6 +47,7 @@
 #include "gst-master-common.h"
 #include "gst-master-master.h"
 #include "gstmasterloudnorm.h"
+#include "limiter.h"
 #include "truepeak.h"
 
 GST_PLUGIN_STATIC_DECLARE (mastering);
@@ -56,6 +57,13 @@ GST_PLUGIN_STATIC_DECLARE (mastering);
  * --tolerance aim is met (the limiter can make loudness non-monotonic in
  * the gain); the issue's delivery requirement. */
 #define ACCEPT_LU 0.1
+/* Room (dB) under the ceiling within which the gain alone may bring the
+ * input's true peak (upper bound) and render without the limiter. */
+#define NO_LIMIT_ROOM_DB 0.1
+/* Room (dB) the limiter's ceiling starts under the requested one. */
+#define LIMITER_ROOM_DB 0.01
+/* Render passes whose offset from the model corrects it for the next. */
+#define MODEL_STEPS 2
 
 /* ---- output formats ---- */
 
@@ -125,6 +133,277 @@ typedef struct
   gboolean progress;            /* stderr is a terminal */
 } Options;
 
+/* ---- loudness-after-limiting model (the first guess of the gain) ----
+ *
+ * The analysis pass also writes, for every block of `dec` frames (about
+ * 1/3000 s), the block's sample peak (max over channels) and its K-weighted
+ * energy (sum over channels) to an unlinked temporary file (tmpfile(): the
+ * memory stays constant, 8 bytes per block go to disk). After the pass,
+ * the integrated loudness the chain would produce at a gain g is predicted
+ * by running dsp/limiter (same lookahead, release and ceiling, sample-peak
+ * detector) at the block rate over the block peaks, weighting each block's
+ * energy by the square of the gain it gets, and gating as BS.1770 (absolute
+ * -70 LUFS, relative -10 LU, 400 ms blocks every 100 ms; histogram of
+ * 0.01 dB bins). One evaluation over 10 minutes takes a few tens of ms. The
+ * prediction is only a guess: each render pass is still measured exactly,
+ * and its offset from the model corrects the next guess. */
+
+#define MODEL_RATE 3000         /* block rate, Hz (approximately) */
+#define MODEL_REC 4096          /* records per read */
+#define MODEL_HIST_LO -70.0     /* LUFS */
+#define MODEL_HIST_STEP 0.01    /* LU */
+#define MODEL_HIST_N 10000      /* -70 .. +30 LUFS */
+
+typedef struct
+{
+  FILE *f;                      /* records: float peak, float energy */
+  int dec, rate, channels;
+  double pb0, pb1, pb2, pa1, pa2;       /* K-weighting: shelving pre-filter */
+  double ra1, ra2;              /* and RLB high-pass (b = 1, -2, 1) */
+  double *z;                    /* per channel: 4 filter states */
+  int fill;
+  float pk;
+  double e;
+  guint64 records;
+  gboolean failed;
+  float rec[2 * MODEL_REC];
+  int nrec;
+  /* histogram scratch for the gating */
+  double *hist_z;
+  guint32 *hist_n;
+} Model;
+
+static void
+model_free (Model * md)
+{
+  if (!md)
+    return;
+  if (md->f)
+    fclose (md->f);
+  g_free (md->z);
+  g_free (md->hist_z);
+  g_free (md->hist_n);
+  g_free (md);
+}
+
+static Model *
+model_new (int rate, int channels)
+{
+  Model *md = g_new0 (Model, 1);
+  md->rate = rate;
+  md->channels = channels;
+  md->dec = MAX (1, rate / MODEL_RATE);
+  md->f = tmpfile ();
+  md->failed = md->f == NULL;
+  md->z = g_new0 (double, 4 * channels);
+  /* the BS.1770 K-weighting at any rate, as libebur128 designs it */
+  double f0 = 1681.974450955533, G = 3.999843853973347,
+      Q = 0.7071752369554196;
+  double K = tan (G_PI * f0 / rate), Vh = pow (10.0, G / 20.0),
+      Vb = pow (Vh, 0.4996667741545416), a0 = 1.0 + K / Q + K * K;
+  md->pb0 = (Vh + Vb * K / Q + K * K) / a0;
+  md->pb1 = 2.0 * (K * K - Vh) / a0;
+  md->pb2 = (Vh - Vb * K / Q + K * K) / a0;
+  md->pa1 = 2.0 * (K * K - 1.0) / a0;
+  md->pa2 = (1.0 - K / Q + K * K) / a0;
+  f0 = 38.13547087602444;
+  Q = 0.5003270373238773;
+  K = tan (G_PI * f0 / rate);
+  a0 = 1.0 + K / Q + K * K;
+  md->ra1 = 2.0 * (K * K - 1.0) / a0;
+  md->ra2 = (1.0 - K / Q + K * K) / a0;
+  return md;
+}
+
+static void
+model_flush_records (Model * md)
+{
+  if (md->nrec > 0 && !md->failed
+      && fwrite (md->rec, 2 * sizeof (float), md->nrec, md->f)
+      != (size_t) md->nrec)
+    md->failed = TRUE;
+  md->nrec = 0;
+}
+
+static inline void
+model_emit (Model * md)
+{
+  md->rec[2 * md->nrec] = md->pk;
+  md->rec[2 * md->nrec + 1] = (float) md->e;
+  md->records++;
+  if (++md->nrec == MODEL_REC)
+    model_flush_records (md);
+  md->fill = 0;
+  md->pk = 0.0f;
+  md->e = 0.0;
+}
+
+/* x: finite interleaved frames */
+static void
+model_add (Model * md, const float *x, gsize frames)
+{
+  const int C = md->channels;
+  const double b0 = md->pb0, b1 = md->pb1, b2 = md->pb2, a1 = md->pa1,
+      a2 = md->pa2, r1 = md->ra1, r2 = md->ra2;
+  for (gsize i = 0; i < frames; i++) {
+    double e = 0.0;
+    float p = md->pk;
+    for (int c = 0; c < C; c++) {
+      double *z = md->z + 4 * c;
+      double v = x[i * C + c];
+      double y1 = b0 * v + z[0];
+      z[0] = b1 * v - a1 * y1 + z[1];
+      z[1] = b2 * v - a2 * y1;
+      double y2 = y1 + z[2];
+      z[2] = -2.0 * y1 - r1 * y2 + z[3];
+      z[3] = y1 - r2 * y2;
+      e += y2 * y2;
+      float a = fabsf (x[i * C + c]);
+      p = a > p ? a : p;
+    }
+    md->pk = p;
+    md->e += e;
+    if (++md->fill == md->dec)
+      model_emit (md);
+  }
+  /* keep the filter state finite and free of denormals */
+  for (int k = 0; k < 4 * C; k++)
+    if (!isfinite (md->z[k]) || fabs (md->z[k]) < 1e-30)
+      md->z[k] = 0.0;
+}
+
+static void
+model_finish (Model * md)
+{
+  if (md->fill > 0)
+    model_emit (md);
+  model_flush_records (md);
+  if (!md->failed && fflush (md->f) != 0)
+    md->failed = TRUE;
+}
+
+/* Predicted integrated loudness (LUFS) of the chain's output at `gain_db`,
+ * limited to `ceiling_db` (the limiter's ceiling; `margin` is its
+ * detector's margin, linear) when `limit`. -HUGE_VAL when unknown. */
+static double
+model_loudness (Model * md, double gain_db, double ceiling_db,
+    gboolean limit, double margin)
+{
+  if (!md || md->failed || md->records == 0 || fseek (md->f, 0, SEEK_SET))
+    return -HUGE_VAL;
+  const int drate = MAX (1000, (int) lround ((double) md->rate / md->dec));
+  MasterLimiter *lim = NULL;
+  int D = 0;
+  if (limit) {
+    lim = master_limiter_new (1, drate, 5.0, 1);
+    if (!lim)
+      return -HUGE_VAL;
+    MasterLimiterParams p;
+    master_limiter_params_init (&p);
+    p.ceiling_db = ceiling_db - 20.0 * log10 (margin);
+    p.input_gain_db = gain_db;
+    master_limiter_set_params (lim, &p);
+    D = master_limiter_get_latency (lim);
+  }
+  if (!md->hist_z) {
+    md->hist_z = g_new (double, MODEL_HIST_N);
+    md->hist_n = g_new (guint32, MODEL_HIST_N);
+  }
+  memset (md->hist_z, 0, MODEL_HIST_N * sizeof (double));
+  memset (md->hist_n, 0, MODEL_HIST_N * sizeof (guint32));
+  const double g2 = pow (10.0, gain_db / 10.0), g = sqrt (g2);
+  /* 100 ms sub-blocks, in records; gating blocks of four */
+  const double per_sub = md->rate / 10.0 / md->dec;
+  const double norm = 1.0 / (0.4 * md->rate);
+  double sub[4] = { 0 }, cur = 0.0;
+  guint64 sub_no = 0, next_edge = (guint64) ceil (per_sub);
+  float *ring_x = g_new0 (float, D + 1), *ring_e = g_new0 (float, D + 1);
+  float *xin = g_new (float, MODEL_REC), *yout = g_new (float, MODEL_REC);
+  float *ein = g_new (float, MODEL_REC);
+  guint64 t = 0, total = md->records + (guint64) D;
+  guint64 src_idx = 0;
+  while (t < total) {
+    int n = 0;
+    if (t < md->records) {
+      n = (int) fread (md->rec, 2 * sizeof (float), MODEL_REC, md->f);
+      if (n <= 0)
+        break;
+      for (int k = 0; k < n; k++) {
+        xin[k] = md->rec[2 * k];
+        ein[k] = md->rec[2 * k + 1];
+      }
+    } else {
+      n = (int) MIN ((guint64) MODEL_REC, total - t);
+      memset (xin, 0, n * sizeof (float));
+      memset (ein, 0, n * sizeof (float));
+    }
+    if (lim)
+      master_limiter_process_f32 (lim, yout, xin, n);
+    for (int k = 0; k < n; k++, t++) {
+      ring_x[t % (D + 1)] = xin[k];
+      ring_e[t % (D + 1)] = ein[k];
+      if (t < (guint64) D)
+        continue;
+      float x = ring_x[(t - D) % (D + 1)];
+      double e = ring_e[(t - D) % (D + 1)];
+      if (lim && x > 1e-9f) {
+        double r = yout[k] / x;
+        e *= r * r;
+      } else {
+        e *= g2;
+      }
+      (void) g;
+      /* source record src_idx = t - D */
+      if (src_idx >= next_edge) {
+        sub[sub_no % 4] = cur;
+        sub_no++;
+        cur = 0.0;
+        next_edge = (guint64) ceil (per_sub * (sub_no + 1));
+        if (sub_no >= 4) {
+          double zb = (sub[0] + sub[1] + sub[2] + sub[3]) * norm;
+          double l = zb > 0.0 ? -0.691 + 10.0 * log10 (zb) : -HUGE_VAL;
+          if (l >= MODEL_HIST_LO) {
+            int bi = (int) ((l - MODEL_HIST_LO) / MODEL_HIST_STEP);
+            bi = MIN (bi, MODEL_HIST_N - 1);
+            md->hist_z[bi] += zb;
+            md->hist_n[bi]++;
+          }
+        }
+      }
+      cur += e;
+      src_idx++;
+    }
+  }
+  g_free (ring_x);
+  g_free (ring_e);
+  g_free (xin);
+  g_free (yout);
+  g_free (ein);
+  if (lim)
+    master_limiter_free (lim);
+  /* gating */
+  double sz = 0.0;
+  guint64 sn = 0;
+  for (int b = 0; b < MODEL_HIST_N; b++) {
+    sz += md->hist_z[b];
+    sn += md->hist_n[b];
+  }
+  if (sn == 0)
+    return -HUGE_VAL;
+  double rel = -0.691 + 10.0 * log10 (sz / sn) - 10.0;
+  int b0 = (int) floor ((rel - MODEL_HIST_LO) / MODEL_HIST_STEP);
+  b0 = CLAMP (b0, 0, MODEL_HIST_N - 1);
+  sz = 0.0;
+  sn = 0;
+  for (int b = b0; b < MODEL_HIST_N; b++) {
+    sz += md->hist_z[b];
+    sn += md->hist_n[b];
+  }
+  if (sn == 0)
+    return -HUGE_VAL;
+  return -0.691 + 10.0 * log10 (sz / sn);
+}
+
 /* ---- measurement (libebur128 on the stream at a tap) ---- */
 
 typedef struct
@@ -143,6 +422,8 @@ typedef struct
   float *conv_p;                /* peak tap: float frames, CONV_FRAMES */
   float *peaks;                 /* truepeak readings, CONV_FRAMES frames */
   gboolean format_changed;
+  gboolean want_model;          /* analysis: feed a Model (loudness tap) */
+  Model *model;
 } Measure;
 
 #define CONV_FRAMES 4096
@@ -164,6 +445,7 @@ measure_clear (Measure * m)
   g_free (m->conv);
   g_free (m->conv_p);
   g_free (m->peaks);
+  model_free (m->model);
   memset (m, 0, sizeof *m);
 }
 
@@ -187,6 +469,8 @@ measure_caps (Measure * m, GstCaps * caps)
   m->conv = g_new (float, CONV_FRAMES * info.channels);
   m->conv_p = g_new (float, CONV_FRAMES * info.channels);
   m->peaks = g_new (float, CONV_FRAMES * info.channels);
+  if (m->want_model)
+    m->model = model_new (info.rate, info.channels);
 }
 
 /* Converts up to CONV_FRAMES frames at p to float in d; non-finite
@@ -242,6 +526,10 @@ measure_buffer (Measure * m, GstBuffer * buf, gboolean peaks)
       if (!isfinite (conv[i]))
         conv[i] = 0.0f;
     if (peaks) {
+      /* only the largest reading counts: readings under the largest so far
+       * need no refinement (the detector may skip it below the floor, and
+       * still reads <= floor there) */
+      master_truepeak_set_floor (m->tp, (float) m->tp_max);
       master_truepeak_process_f32 (m->tp, m->peaks, conv, b);
       double tpm = m->tp_max, spm = m->sp_max;
       for (gsize i = 0; i < b * ch; i++) {
@@ -252,6 +540,8 @@ measure_buffer (Measure * m, GstBuffer * buf, gboolean peaks)
       m->sp_max = spm;
     } else {
       ebur128_add_frames_float (m->st, conv, b);
+      if (m->model)
+        model_add (m->model, conv, b);
     }
     done += b;
   }
@@ -307,6 +597,8 @@ measure_stats (Measure * m, Stats * s)
   s->rate = GST_AUDIO_INFO_RATE (&m->info);
   s->channels = GST_AUDIO_INFO_CHANNELS (&m->info);
   ebur128_loudness_global (m->st, &s->integrated);
+  if (m->model)
+    model_finish (m->model);
   if (ebur128_loudness_range (m->st, &s->lra) != EBUR128_SUCCESS)
     s->lra = 0.0;
   /* flush the true-peak detector's delay with silence */
@@ -346,6 +638,7 @@ typedef struct
   gdouble target;               /* LUFS */
   gdouble limiter_ceiling;      /* dBTP given to masterlimiter */
   gint oversampling;            /* true-peak factor of limiter and check */
+  gboolean use_limiter;         /* FALSE: gain alone keeps the ceiling */
   gint passes;                  /* analysis + render passes */
   gchar *error;                 /* one line, NULL when fine */
   gboolean done;
@@ -422,6 +715,42 @@ set_prop_if_exists (GstElement * e, const gchar * name, const gchar * value)
  * so that it uses more than one core; bounded, so memory stays constant. */
 #define QUEUE "queue max-size-buffers=16 max-size-bytes=0 max-size-time=0"
 
+/* The mastering chain of a render pass, between the decoded F32 stream and
+ * the output conversion (gst-launch syntax): static gain, then the true-peak
+ * limiter unless the gain alone keeps the ceiling (j->use_limiter FALSE:
+ * the input's true peak plus the gain is under it, so the output is the
+ * input times the gain, exactly). chain_configure() sets it up. */
+static gchar *
+chain_description (const Job * j)
+{
+  if (!j->use_limiter)
+    return g_strdup ("masterloudnorm name=ln mode=static interval=0 "
+        "max-gain=60 ! " QUEUE);
+  return g_strdup ("masterloudnorm name=ln mode=static interval=0 "
+      "max-gain=60 ! " QUEUE " ! masterlimiter name=lim ! " QUEUE);
+}
+
+static void
+chain_configure (const Job * j, GstBin * tail)
+{
+  GstElement *ln = gst_bin_get_by_name (tail, "ln");
+  GstElement *lim = gst_bin_get_by_name (tail, "lim");
+  /* static gain = target - measured-integrated = gain_db */
+  g_object_set (ln, "target", j->target, "measured-integrated",
+      j->target - j->gain_db, NULL);
+  if (lim) {
+    gchar *c = g_strdup_printf ("%.4f", j->limiter_ceiling);
+    set_prop_if_exists (lim, "ceiling", c);
+    set_prop_if_exists (lim, "true-peak", "true");
+    gchar *os = g_strdup_printf ("%d", j->oversampling);
+    set_prop_if_exists (lim, "oversampling", os);
+    g_free (os);
+    g_free (c);
+    gst_object_unref (lim);
+  }
+  gst_object_unref (ln);
+}
+
 /* One pass over j->in_path. render == FALSE: analysis into j->in_m.
  * render == TRUE: gain/ceiling chain written to j->tmp_path, measured into
  * j->out_m. Returns FALSE with j->error set on failure. */
@@ -439,14 +768,16 @@ run_pass (Job * j, gboolean render)
    * the same margin, so the check passes exactly when the limiter kept its
    * promise) */
   m->tp_factor = render ? j->oversampling : 4;
+  m->want_model = !render;
   if (render) {
     const OutFormat *f = j->format;
+    gchar *chain = chain_description (j);
     desc = g_strdup_printf ("audioconvert ! audio/x-raw,format=F32LE,"
-        "layout=interleaved ! masterloudnorm name=ln mode=static interval=0 "
-        "max-gain=60 ! " QUEUE " ! masterlimiter name=lim ! " QUEUE " ! "
+        "layout=interleaved ! %s ! "
         "%saudioconvert name=oconv ! capsfilter name=ocaps caps=\"%s\" ! "
         "identity name=peaktap ! " QUEUE " ! identity name=tap ! %s ! "
-        "filesink name=sink", f->pre, f->raw, f->enc);
+        "filesink name=sink", chain, f->pre, f->raw, f->enc);
+    g_free (chain);
   } else {
     desc = g_strdup ("audioconvert ! audio/x-raw,format=F32LE,"
         "layout=interleaved ! identity name=peaktap ! " QUEUE " ! "
@@ -468,27 +799,14 @@ run_pass (Job * j, gboolean render)
   g_signal_connect (dec, "pad-added", G_CALLBACK (on_pad_added), tail);
 
   if (render) {
-    GstElement *ln = gst_bin_get_by_name (GST_BIN (tail), "ln");
-    GstElement *lim = gst_bin_get_by_name (GST_BIN (tail), "lim");
     GstElement *oconv = gst_bin_get_by_name (GST_BIN (tail), "oconv");
     GstElement *sink = gst_bin_get_by_name (GST_BIN (tail), "sink");
-    /* static gain = target - measured-integrated = gain_db */
-    g_object_set (ln, "target", j->target, "measured-integrated",
-        j->target - j->gain_db, NULL);
-    gchar *c = g_strdup_printf ("%.4f", j->limiter_ceiling);
-    set_prop_if_exists (lim, "ceiling", c);
-    set_prop_if_exists (lim, "true-peak", "true");
-    gchar *os = g_strdup_printf ("%d", j->oversampling);
-    set_prop_if_exists (lim, "oversampling", os);
-    g_free (os);
-    g_free (c);
+    chain_configure (j, GST_BIN (tail));
     if (j->format->dither16) {
       set_prop_if_exists (oconv, "dithering", "tpdf-hf");
       set_prop_if_exists (oconv, "noise-shaping", "high");
     }
     g_object_set (sink, "location", j->tmp_path, NULL);
-    gst_object_unref (ln);
-    gst_object_unref (lim);
     gst_object_unref (oconv);
     gst_object_unref (sink);
   }
@@ -812,6 +1130,38 @@ file_work (gpointer data, gpointer user_data)
   g_atomic_int_add (&files_remaining, -1);
 }
 
+/* Gain at which the model predicts `aim` LUFS for job j (its limiter
+ * ceiling), by secant steps on the model from `g`; the model's value there
+ * in *l_at. */
+static gdouble
+model_solve (Model * md, const Job * j, gdouble aim, gdouble g,
+    gdouble margin, gdouble * l_at)
+{
+  gdouble x0 = g, f0 = model_loudness (md, x0, j->limiter_ceiling, TRUE,
+      margin) - aim;
+  if (!isfinite (f0))
+    return g;
+  gdouble x1 = x0, f1 = f0;
+  for (gint it = 0; it < 12 && fabs (f1) > 0.002; it++) {
+    gdouble slope = 1.0;
+    if (it > 0 && fabs (x1 - x0) > 1e-9)
+      slope = (f1 - f0) / (x1 - x0);
+    slope = CLAMP (slope, 0.02, 1.5);
+    gdouble step = CLAMP (-f1 / slope, -12.0, 12.0);
+    gdouble x2 = x1 + step;
+    gdouble f2 = model_loudness (md, x2, j->limiter_ceiling, TRUE, margin)
+        - aim;
+    if (!isfinite (f2))
+      break;
+    x0 = x1;
+    f0 = f1;
+    x1 = x2;
+    f1 = f2;
+  }
+  *l_at = f1 + aim;
+  return x1;
+}
+
 static gboolean
 render_until_on_target (Job ** jobs, guint n, const Options * o,
     GThreadPool * pool)
@@ -828,13 +1178,48 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
   gdouble best_err = HUGE_VAL, best_g = g;
   gboolean best_peaks_ok = FALSE;
   for (guint i = 0; i < n; i++) {
-    jobs[i]->limiter_ceiling = o->ceiling;
-    jobs[i]->target = o->target;
-    jobs[i]->oversampling = o->oversampling;
+    Job *j = jobs[i];
+    /* a little under the ceiling: the check after quantisation reads the
+     * limiter's output at most ~0.001 dB over its aim, and a pass spent
+     * only to lower the ceiling by that would double the work */
+    j->limiter_ceiling = o->ceiling - LIMITER_ROOM_DB;
+    j->target = o->target;
+    j->oversampling = o->oversampling;
+    /* the gain alone keeps the input's true peak (upper bound) under the
+     * ceiling with room for quantisation: no limiter, one exact pass */
+    j->use_limiter = !(isfinite (j->before.true_peak_bound)
+        && g + j->before.true_peak_bound <= o->ceiling - NO_LIMIT_ROOM_DB);
   }
   /* gains tried stay within 40 dB of the first guess: beyond that the
    * target is out of reach anyway */
   const gdouble g_lo = g - 40.0, g_hi = g + 40.0;
+
+  /* one file that needs limiting: the model of the analysis pass guesses
+   * the gain; after each of the first MODEL_STEPS render passes, its offset
+   * from the measurement corrects the model for the next guess */
+  Model *md = (n == 1 && jobs[0]->use_limiter) ? jobs[0]->in_m.model : NULL;
+  gdouble model_l = -HUGE_VAL, margin = 1.0;
+  gint model_steps = 0;
+  if (md) {
+    gint64 t0 = g_get_monotonic_time ();
+    MasterTruePeak *tp = master_truepeak_new (1, o->oversampling);
+    if (tp) {
+      margin = master_truepeak_get_margin (tp);
+      master_truepeak_free (tp);
+    }
+    gdouble l0 = model_loudness (md, 0.0, 0.0, FALSE, 1.0);
+    if (isfinite (l0)) {
+      gdouble off = in_l - l0;
+      g = model_solve (md, jobs[0], o->target - off, g, margin, &model_l);
+      g = CLAMP (g, g_lo, g_hi);
+    } else {
+      md = NULL;
+    }
+    if (g_getenv ("GM_DEBUG"))
+      fprintf (stderr, "model: unlimited %.3f LUFS (measured %.3f), first "
+          "gain %+.3f dB (predicted %.3f LUFS), %.3f s\n", l0, in_l, g,
+          model_l, (g_get_monotonic_time () - t0) / 1e6);
+  }
 
   for (gint pass = 0; pass < MAX_RENDER_PASSES; pass++) {
     for (guint i = 0; i < n; i++)
@@ -862,6 +1247,11 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
         peaks_ok = FALSE;
       }
     }
+    if (g_getenv ("GM_DEBUG"))
+      fprintf (stderr, "render: gain %+.3f dB%s -> %.3f LUFS (error %+.3f "
+          "LU), true peak <= %.3f dBTP%s\n", g, jobs[0]->use_limiter ? ""
+          : " (no limiter)", out_l, err, jobs[0]->after.true_peak_bound,
+          peaks_ok ? "" : " OVER");
     if (peaks_ok && fabs (err) < best_err) {
       best_err = fabs (err);
       best_g = g;
@@ -884,8 +1274,23 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
     if (fabs (err) > o->tolerance)
     {
       gdouble next = secant_next (&sec, g, err);
+      if (md && model_steps < MODEL_STEPS && jobs[0]->use_limiter
+          && isfinite (model_l) && isfinite (out_l)) {
+        gint64 t0 = g_get_monotonic_time ();
+        gdouble off = out_l - model_l;
+        next = model_solve (md, jobs[0], o->target - off, g, margin,
+            &model_l);
+        model_steps++;
+        if (g_getenv ("GM_DEBUG"))
+          fprintf (stderr, "model: offset %+.3f LU, next gain %+.3f dB, "
+              "%.3f s\n", off, next, (g_get_monotonic_time () - t0) / 1e6);
+      }
       g = CLAMP (next, g_lo, g_hi);
     }
+    /* the gain alone went over the ceiling after all: limit from now on */
+    for (guint i = 0; i < n; i++)
+      if (!peaks_ok)
+        jobs[i]->use_limiter = TRUE;
   }
   for (guint i = 0; i < n; i++) {
     if (best_peaks_ok)
