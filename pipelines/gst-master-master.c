@@ -9,10 +9,13 @@
  *   decode ! audioconvert ! masterloudnorm (static gain g) !
  *   masterlimiter (ceiling) ! audioconvert (dither) ! encoder ! temp file
  * and measure what is written (after quantisation). The first gain is
- * target - measured, which is exact when the limiter does not act; when it
- * does (a loud target on a dynamic mix) the gain is corrected by secant
- * iteration on the measured result until the output is within the
- * tolerance (default 0.05 LU). A measured true peak above the ceiling lowers
+ * target - measured, rendered without the limiter when the gain alone keeps
+ * the input's true peak under the ceiling (exact in one pass); when the
+ * limiter must act (a loud target on a dynamic mix) a model written by the
+ * analysis pass predicts the gain that hits the target after limiting (see
+ * "loudness-after-limiting model"), corrected by each measured render pass,
+ * then secant iteration on the measured result until the output is within
+ * the tolerance (default 0.05 LU). A measured true peak above the ceiling lowers
  * the limiter's ceiling by the excess for the next pass. Each render pass
  * writes the temporary file in OUT's folder; the one that meets the target
  * is renamed to OUT. Everything streams: memory does not grow with length.
@@ -22,8 +25,9 @@
  * failure or on SIGINT/SIGTERM, each failure prints one line on stderr and
  * the exit status is non-zero.
  *
- * GM_DEBUG=1 in the environment prints each pass's wall time and the gain
- * iteration (gain, error, next gain) on stderr. */
+ * GM_DEBUG=1 in the environment prints each pass's wall time (and the
+ * process CPU time so far), the model's predictions and the gain iteration
+ * (gain, error, next gain) on stderr. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
