@@ -171,11 +171,8 @@ typedef struct
   double e;
   guint64 records;
   gboolean failed;
-  float rec[2 * MODEL_REC];
+  float rec[2 * MODEL_REC];     /* records not yet written */
   int nrec;
-  /* histogram scratch for the gating */
-  double *hist_z;
-  guint32 *hist_n;
 } Model;
 
 static void
@@ -186,8 +183,6 @@ model_free (Model * md)
   if (md->f)
     fclose (md->f);
   g_free (md->z);
-  g_free (md->hist_z);
-  g_free (md->hist_n);
   g_free (md);
 }
 
@@ -294,8 +289,11 @@ static double
 model_loudness (Model * md, double gain_db, double ceiling_db,
     gboolean limit, double margin)
 {
-  if (!md || md->failed || md->records == 0 || fseek (md->f, 0, SEEK_SET))
+  if (!md || md->failed || md->records == 0)
     return -HUGE_VAL;
+  /* reentrant (two evaluations run at once): pread, local scratch */
+  const int fd = fileno (md->f);
+  guint64 rd = 0;
   const int drate = MAX (1000, (int) lround ((double) md->rate / md->dec));
   MasterLimiter *lim = NULL;
   int D = 0;
@@ -310,12 +308,9 @@ model_loudness (Model * md, double gain_db, double ceiling_db,
     master_limiter_set_params (lim, &p);
     D = master_limiter_get_latency (lim);
   }
-  if (!md->hist_z) {
-    md->hist_z = g_new (double, MODEL_HIST_N);
-    md->hist_n = g_new (guint32, MODEL_HIST_N);
-  }
-  memset (md->hist_z, 0, MODEL_HIST_N * sizeof (double));
-  memset (md->hist_n, 0, MODEL_HIST_N * sizeof (guint32));
+  double *hist_z = g_new0 (double, MODEL_HIST_N);
+  guint32 *hist_n = g_new0 (guint32, MODEL_HIST_N);
+  float *rec = g_new (float, 2 * MODEL_REC);
   const double g2 = pow (10.0, gain_db / 10.0), g = sqrt (g2);
   /* 100 ms sub-blocks, in records; gating blocks of four */
   const double per_sub = md->rate / 10.0 / md->dec;
@@ -330,12 +325,15 @@ model_loudness (Model * md, double gain_db, double ceiling_db,
   while (t < total) {
     int n = 0;
     if (t < md->records) {
-      n = (int) fread (md->rec, 2 * sizeof (float), MODEL_REC, md->f);
+      gssize got = pread (fd, rec, 2 * sizeof (float) * MIN ((guint64)
+              MODEL_REC, md->records - rd), (off_t) (rd * 2 * sizeof (float)));
+      n = got > 0 ? (int) (got / (2 * sizeof (float))) : 0;
       if (n <= 0)
         break;
+      rd += n;
       for (int k = 0; k < n; k++) {
-        xin[k] = md->rec[2 * k];
-        ein[k] = md->rec[2 * k + 1];
+        xin[k] = rec[2 * k];
+        ein[k] = rec[2 * k + 1];
       }
     } else {
       n = (int) MIN ((guint64) MODEL_REC, total - t);
@@ -370,8 +368,8 @@ model_loudness (Model * md, double gain_db, double ceiling_db,
           if (l >= MODEL_HIST_LO) {
             int bi = (int) ((l - MODEL_HIST_LO) / MODEL_HIST_STEP);
             bi = MIN (bi, MODEL_HIST_N - 1);
-            md->hist_z[bi] += zb;
-            md->hist_n[bi]++;
+            hist_z[bi] += zb;
+            hist_n[bi]++;
           }
         }
       }
@@ -379,6 +377,7 @@ model_loudness (Model * md, double gain_db, double ceiling_db,
       src_idx++;
     }
   }
+  g_free (rec);
   g_free (ring_x);
   g_free (ring_e);
   g_free (xin);
@@ -387,26 +386,58 @@ model_loudness (Model * md, double gain_db, double ceiling_db,
   if (lim)
     master_limiter_free (lim);
   /* gating */
-  double sz = 0.0;
+  double sz = 0.0, res = -HUGE_VAL;
   guint64 sn = 0;
   for (int b = 0; b < MODEL_HIST_N; b++) {
-    sz += md->hist_z[b];
-    sn += md->hist_n[b];
+    sz += hist_z[b];
+    sn += hist_n[b];
   }
-  if (sn == 0)
-    return -HUGE_VAL;
-  double rel = -0.691 + 10.0 * log10 (sz / sn) - 10.0;
-  int b0 = (int) floor ((rel - MODEL_HIST_LO) / MODEL_HIST_STEP);
-  b0 = CLAMP (b0, 0, MODEL_HIST_N - 1);
-  sz = 0.0;
-  sn = 0;
-  for (int b = b0; b < MODEL_HIST_N; b++) {
-    sz += md->hist_z[b];
-    sn += md->hist_n[b];
+  if (sn > 0) {
+    double rel = -0.691 + 10.0 * log10 (sz / sn) - 10.0;
+    int b0 = (int) floor ((rel - MODEL_HIST_LO) / MODEL_HIST_STEP);
+    b0 = CLAMP (b0, 0, MODEL_HIST_N - 1);
+    sz = 0.0;
+    sn = 0;
+    for (int b = b0; b < MODEL_HIST_N; b++) {
+      sz += hist_z[b];
+      sn += hist_n[b];
+    }
+    if (sn > 0)
+      res = -0.691 + 10.0 * log10 (sz / sn);
   }
-  if (sn == 0)
-    return -HUGE_VAL;
-  return -0.691 + 10.0 * log10 (sz / sn);
+  g_free (hist_z);
+  g_free (hist_n);
+  return res;
+}
+
+typedef struct
+{
+  Model *md;
+  double gain, ceiling, margin, result;
+} ModelEval;
+
+static gpointer
+model_eval_thread (gpointer data)
+{
+  ModelEval *e = data;
+  e->result = model_loudness (e->md, e->gain, e->ceiling, TRUE, e->margin);
+  return NULL;
+}
+
+/* Two limited evaluations at once (the machine has spare cores between
+ * passes); sequential when no thread can be made. */
+static void
+model_loudness2 (Model * md, double g1, double g2, double ceiling,
+    double margin, double *l1, double *l2)
+{
+  ModelEval e = { md, g2, ceiling, margin, -HUGE_VAL };
+  GThread *t = g_thread_try_new ("gm-model", model_eval_thread, &e, NULL);
+  *l1 = model_loudness (md, g1, ceiling, TRUE, margin);
+  if (t)
+    g_thread_join (t);
+  else
+    model_eval_thread (&e);
+  *l2 = e.result;
 }
 
 /* ---- measurement (libebur128 on the stream at a tap) ---- */
@@ -1203,37 +1234,75 @@ file_work (gpointer data, gpointer user_data)
 }
 
 /* Gain at which the model predicts `aim` LUFS for job j (its limiter
- * ceiling), by secant steps on the model from `g`; the model's value there
- * in *l_at. */
+ * ceiling), the model's value there in *l_at. Evaluates two gains at once
+ * per round: `g` and g + spread first, then the secant estimate through
+ * the two points nearest the aim (kept inside a bracket once there is one)
+ * and a point 10 % further along the step, which usually brackets the
+ * root on the concave curve. */
 static gdouble
 model_solve (Model * md, const Job * j, gdouble aim, gdouble g,
-    gdouble margin, gdouble * l_at)
+    gdouble spread, gdouble margin, gdouble * l_at)
 {
-  gdouble x0 = g, f0 = model_loudness (md, x0, j->limiter_ceiling, TRUE,
-      margin) - aim;
-  if (!isfinite (f0))
-    return g;
-  gdouble x1 = x0, f1 = f0;
-  for (gint it = 0; it < 12 && fabs (f1) > 0.002; it++) {
-    gdouble slope = 1.0;
-    if (it > 0 && fabs (x1 - x0) > 1e-9)
-      slope = (f1 - f0) / (x1 - x0);
-    slope = CLAMP (slope, 0.02, 1.5);
-    gdouble step = CLAMP (-f1 / slope, -12.0, 12.0);
-    gdouble x2 = x1 + step;
-    gdouble f2 = model_loudness (md, x2, j->limiter_ceiling, TRUE, margin)
-        - aim;
-    if (!isfinite (f2))
+  enum { MAXP = 16 };
+  gdouble X[MAXP], F[MAXP];
+  gint n = 0;
+  gdouble xa = g, xb = g + spread;
+  for (gint round = 0; round < MAXP / 2; round++) {
+    gdouble la, lb;
+    model_loudness2 (md, xa, xb, j->limiter_ceiling, margin, &la, &lb);
+    if (!isfinite (la) || !isfinite (lb))
       break;
-    x0 = x1;
-    f0 = f1;
-    x1 = x2;
-    f1 = f2;
+    X[n] = xa;
+    F[n++] = la - aim;
+    X[n] = xb;
+    F[n++] = lb - aim;
     if (g_getenv ("GM_DEBUG"))
-      fprintf (stderr, "model: %+.3f dB -> %+.4f\n", x1, f1);
+      fprintf (stderr, "model: %+.3f dB -> %+.4f, %+.3f dB -> %+.4f\n", xa,
+          la - aim, xb, lb - aim);
+    /* nearest two points, and the bracket */
+    gint b1 = 0, b2 = -1, lo = -1, hi = -1;
+    for (gint i = 1; i < n; i++)
+      if (fabs (F[i]) < fabs (F[b1]))
+        b1 = i;
+    for (gint i = 0; i < n; i++)
+      if (i != b1 && fabs (X[i] - X[b1]) > 1e-9
+          && (b2 < 0 || fabs (F[i]) < fabs (F[b2])))
+        b2 = i;
+    for (gint i = 0; i < n; i++) {
+      if (F[i] < 0 && (lo < 0 || X[i] > X[lo]))
+        lo = i;
+      if (F[i] >= 0 && (hi < 0 || X[i] < X[hi]))
+        hi = i;
+    }
+    if (fabs (F[b1]) <= 0.002 || b2 < 0) {
+      *l_at = F[b1] + aim;
+      return X[b1];
+    }
+    gdouble slope = (F[b1] - F[b2]) / (X[b1] - X[b2]);
+    slope = CLAMP (slope, 0.02, 1.5);
+    gdouble step = CLAMP (-F[b1] / slope, -12.0, 12.0);
+    gdouble x = X[b1] + step;
+    if (lo >= 0 && hi >= 0) {
+      gdouble a = MIN (X[lo], X[hi]), b = MAX (X[lo], X[hi]);
+      if (!(x > a && x < b))
+        x = X[lo] - F[lo] * (X[hi] - X[lo]) / (F[hi] - F[lo]);
+    }
+    xa = x;
+    xb = x + 0.1 * step;
+    if (fabs (xb - xa) < 0.005)
+      xb = xa + (step >= 0 ? 0.005 : -0.005);
   }
-  *l_at = f1 + aim;
-  return x1;
+  /* rounds exhausted: the nearest point */
+  gint b1 = 0;
+  for (gint i = 1; i < n; i++)
+    if (fabs (F[i]) < fabs (F[b1]))
+      b1 = i;
+  if (n == 0) {
+    *l_at = -HUGE_VAL;
+    return g;
+  }
+  *l_at = F[b1] + aim;
+  return X[b1];
 }
 
 static gboolean
@@ -1284,7 +1353,8 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
     gdouble l0 = model_loudness (md, 0.0, 0.0, FALSE, 1.0);
     if (isfinite (l0)) {
       gdouble off = in_l - l0;
-      g = model_solve (md, jobs[0], o->target - off, g, margin, &model_l);
+      g = model_solve (md, jobs[0], o->target - off, g, 3.0, margin,
+          &model_l);
       g = CLAMP (g, g_lo, g_hi);
     } else {
       md = NULL;
@@ -1342,7 +1412,7 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
           && isfinite (model_l) && isfinite (out_l)) {
         gint64 t0 = g_get_monotonic_time ();
         gdouble off = out_l - model_l;
-        next = model_solve (md, jobs[0], o->target - off, g, margin,
+        next = model_solve (md, jobs[0], o->target - off, g, 0.3, margin,
             &model_l);
         model_steps++;
         if (g_getenv ("GM_DEBUG"))
