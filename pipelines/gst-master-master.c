@@ -509,10 +509,10 @@ measure_caps (Measure * m, GstCaps * caps)
     m->model = model_new (info.rate, info.channels);
 }
 
-/* Sample loops of the taps, on 8 floats at a time (GCC vector extensions:
- * two SSE registers, or one AVX register when the compiler may use it). */
-typedef float gm_v8f __attribute__ ((vector_size (32)));
-typedef gint32 gm_v8i __attribute__ ((vector_size (32)));
+/* Sample loops of the taps, 4 floats at a time (GCC vector extensions,
+ * one SSE register each). */
+typedef float gm_v4f __attribute__ ((vector_size (16)));
+typedef gint32 gm_v4i __attribute__ ((vector_size (16)));
 
 /* Non-finite samples (the chain keeps samples finite; guard the meters
  * anyway) become 0. */
@@ -520,10 +520,10 @@ static void
 zero_non_finite (float *x, gsize n)
 {
   gsize i = 0;
-  for (; i + 8 <= n; i += 8) {
-    gm_v8i v;
+  for (; i + 4 <= n; i += 4) {
+    gm_v4i v;
     memcpy (&v, x + i, sizeof v);
-    gm_v8i bad = (v & 0x7f800000) == 0x7f800000;
+    gm_v4i bad = (v & 0x7f800000) == 0x7f800000;
     v &= ~bad;
     memcpy (x + i, &v, sizeof v);
   }
@@ -532,22 +532,31 @@ zero_non_finite (float *x, gsize n)
       x[i] = 0.0f;
 }
 
-/* max(m, |x[i]|) over n finite samples */
+/* max(m, |x[i]|) over n finite samples. Non-negative floats order as their
+ * bit patterns do: the maximum is taken on integers. */
 static float
 max_abs (const float *x, gsize n, float m)
 {
-  gm_v8f acc = { 0 };
+  gm_v4i a0 = { 0 }, a1 = { 0 };
   gsize i = 0;
   for (; i + 8 <= n; i += 8) {
-    gm_v8i v;
-    memcpy (&v, x + i, sizeof v);
-    v &= 0x7fffffff;
-    gm_v8f a = (gm_v8f) v;
-    gm_v8i gt = a > acc;
-    acc = (gm_v8f) ((v & gt) | ((gm_v8i) acc & ~gt));
+    gm_v4i v0, v1;
+    memcpy (&v0, x + i, sizeof v0);
+    memcpy (&v1, x + i + 4, sizeof v1);
+    v0 &= 0x7fffffff;
+    v1 &= 0x7fffffff;
+    gm_v4i g0 = v0 > a0, g1 = v1 > a1;
+    a0 = (v0 & g0) | (a0 & ~g0);
+    a1 = (v1 & g1) | (a1 & ~g1);
   }
-  for (int k = 0; k < 8; k++)
-    m = acc[k] > m ? acc[k] : m;
+  gm_v4i g = a1 > a0;
+  a0 = (a1 & g) | (a0 & ~g);
+  for (int k = 0; k < 4; k++) {
+    float f;
+    gint32 b = a0[k];
+    memcpy (&f, &b, sizeof f);
+    m = f > m ? f : m;
+  }
   for (; i < n; i++)
     m = fabsf (x[i]) > m ? fabsf (x[i]) : m;
   return m;
