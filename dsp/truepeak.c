@@ -173,6 +173,25 @@ scan_frames (const MasterTruePeak * tp, float *peaks, int stride, const float *p
   }
 }
 
+/* The points of n frames in time order (see process_channel_chunk), with
+ * the stage-2 factor F2 a literal at each call so that the copies unroll. */
+static inline __attribute__ ((always_inline)) void
+gather_points (float *restrict pts, float *restrict rawv,
+    const float *restrict z0, const float *restrict os,
+    const float *restrict raw, int n, const int F2)
+{
+  const int F = 2 * F2;
+  for (int k = 0; k < n; k++) {
+    float *dst = pts + 1 + (size_t) (k + 1) * F;
+    for (int h = 0; h < 2; h++) {
+      dst[h * F2] = z0[2 * k + h];
+      for (int p = 1; p < F2; p++)
+        dst[h * F2 + p] = os[(size_t) p * 2 * TP_CHUNK + 2 * k + h];
+    }
+    rawv[k + 1] = raw[k];
+  }
+}
+
 /* One chunk of one channel: buf1 holds T1-1 history + n new samples. */
 static void
 process_channel_chunk (MasterTruePeak * tp, int c, float *peaks, int n)
@@ -210,15 +229,10 @@ process_channel_chunk (MasterTruePeak * tp, int c, float *peaks, int n)
   float *pts = tp->pts, *rawv = tp->rawv;
   memcpy (pts, pend, (size_t) (F + 1) * sizeof (float));
   rawv[0] = pend[F + 1];
-  for (int k = 0; k < n; k++) {
-    float *dst = pts + 1 + (size_t) (k + 1) * F;
-    for (int h = 0; h < 2; h++) {
-      dst[h * F2] = z0[2 * k + h];
-      for (int p = 1; p < F2; p++)
-        dst[h * F2 + p] = os[(size_t) p * 2 * TP_CHUNK + 2 * k + h];
-    }
-    rawv[k + 1] = raw[k];
-  }
+  if (F2 == 2)
+    gather_points (pts, rawv, z0, os, raw, n, 2);
+  else
+    gather_points (pts, rawv, z0, os, raw, n, 4);
   if (F == 4)
     scan_frames (tp, peaks + c, C, pts, rawv, n, 4);
   else
