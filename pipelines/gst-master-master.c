@@ -1228,6 +1228,9 @@ album_integrated (Job ** jobs, guint n, gboolean after)
 }
 
 static volatile gint files_remaining;
+/* signalled when a file is done, so the main thread wakes at once */
+static GMutex files_lock;
+static GCond files_cond;
 static gboolean job_commit (Job * j, const Options * o);
 
 /* One file, not album: analysis, render passes, commit; in this thread. */
@@ -1239,7 +1242,10 @@ file_work (gpointer data, gpointer user_data)
   g_atomic_int_inc (&j->pass_no);
   if (run_pass (j, FALSE) && render_until_on_target (&j, 1, o, NULL))
     job_commit (j, o);
+  g_mutex_lock (&files_lock);
   g_atomic_int_add (&files_remaining, -1);
+  g_cond_signal (&files_cond);
+  g_mutex_unlock (&files_lock);
 }
 
 /* Gain at which the model predicts `aim` LUFS for job j (its limiter
@@ -2033,10 +2039,15 @@ master_main (int argc, char **argv, gboolean demo)
       g_atomic_int_inc (&files_remaining);
       g_thread_pool_push (file_pool, jobs[i], NULL);
     }
+    g_mutex_lock (&files_lock);
     while (g_atomic_int_get (&files_remaining) > 0) {
-      g_usleep (200 * 1000);
+      g_cond_wait_until (&files_cond, &files_lock, g_get_monotonic_time ()
+          + 200 * G_TIME_SPAN_MILLISECOND);
+      g_mutex_unlock (&files_lock);
       print_progress ();
+      g_mutex_lock (&files_lock);
     }
+    g_mutex_unlock (&files_lock);
     g_thread_pool_free (file_pool, FALSE, TRUE);
   }
 
