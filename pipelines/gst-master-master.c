@@ -282,15 +282,16 @@ model_finish (Model * md)
     md->failed = TRUE;
 }
 
-/* Predicted integrated loudness (LUFS) of the chain's output at `gain_db`,
- * limited to `ceiling_db` (the limiter's ceiling; `margin` is its
- * detector's margin, linear) when `limit`. -HUGE_VAL when unknown. */
-static double
-model_loudness (Model * md, double gain_db, double ceiling_db,
-    gboolean limit, double margin)
+/* The gating blocks of the chain's output at `gain_db`, limited to
+ * `ceiling_db` (the limiter's ceiling; `margin` is its detector's margin,
+ * linear) when `limit`, added to the histogram (hist_z: sum of the blocks'
+ * mean squares, hist_n: their count, per 0.01 dB bin). FALSE when unknown. */
+static gboolean
+model_hist (Model * md, double gain_db, double ceiling_db, gboolean limit,
+    double margin, double *hist_z, guint32 * hist_n)
 {
   if (!md || md->failed || md->records == 0)
-    return -HUGE_VAL;
+    return FALSE;
   /* reentrant (two evaluations run at once): pread, local scratch */
   const int fd = fileno (md->f);
   guint64 rd = 0;
@@ -300,7 +301,7 @@ model_loudness (Model * md, double gain_db, double ceiling_db,
   if (limit) {
     lim = master_limiter_new (1, drate, 5.0, 1);
     if (!lim)
-      return -HUGE_VAL;
+      return FALSE;
     MasterLimiterParams p;
     master_limiter_params_init (&p);
     p.ceiling_db = ceiling_db - 20.0 * log10 (margin);
@@ -308,8 +309,6 @@ model_loudness (Model * md, double gain_db, double ceiling_db,
     master_limiter_set_params (lim, &p);
     D = master_limiter_get_latency (lim);
   }
-  double *hist_z = g_new0 (double, MODEL_HIST_N);
-  guint32 *hist_n = g_new0 (guint32, MODEL_HIST_N);
   float *rec = g_new (float, 2 * MODEL_REC);
   const double g2 = pow (10.0, gain_db / 10.0), g = sqrt (g2);
   /* 100 ms sub-blocks, in records; gating blocks of four */
@@ -385,7 +384,13 @@ model_loudness (Model * md, double gain_db, double ceiling_db,
   g_free (ein);
   if (lim)
     master_limiter_free (lim);
-  /* gating */
+  return TRUE;
+}
+
+/* BS.1770 gating of the histogram: integrated loudness, LUFS. */
+static double
+model_gate (const double *hist_z, const guint32 * hist_n)
+{
   double sz = 0.0, res = -HUGE_VAL;
   guint64 sn = 0;
   for (int b = 0; b < MODEL_HIST_N; b++) {
@@ -405,39 +410,7 @@ model_loudness (Model * md, double gain_db, double ceiling_db,
     if (sn > 0)
       res = -0.691 + 10.0 * log10 (sz / sn);
   }
-  g_free (hist_z);
-  g_free (hist_n);
   return res;
-}
-
-typedef struct
-{
-  Model *md;
-  double gain, ceiling, margin, result;
-} ModelEval;
-
-static gpointer
-model_eval_thread (gpointer data)
-{
-  ModelEval *e = data;
-  e->result = model_loudness (e->md, e->gain, e->ceiling, TRUE, e->margin);
-  return NULL;
-}
-
-/* Two limited evaluations at once (the machine has spare cores between
- * passes); sequential when no thread can be made. */
-static void
-model_loudness2 (Model * md, double g1, double g2, double ceiling,
-    double margin, double *l1, double *l2)
-{
-  ModelEval e = { md, g2, ceiling, margin, -HUGE_VAL };
-  GThread *t = g_thread_try_new ("gm-model", model_eval_thread, &e, NULL);
-  *l1 = model_loudness (md, g1, ceiling, TRUE, margin);
-  if (t)
-    g_thread_join (t);
-  else
-    model_eval_thread (&e);
-  *l2 = e.result;
 }
 
 /* ---- measurement (libebur128 on the stream at a tap) ---- */
@@ -1248,14 +1221,67 @@ file_work (gpointer data, gpointer user_data)
   g_mutex_unlock (&files_lock);
 }
 
-/* Gain at which the model predicts `aim` LUFS for job j (its limiter
- * ceiling), the model's value there in *l_at. Evaluates two gains at once
+/* Predicted loudness (LUFS) of the jobs' outputs together (album gating
+ * over all of them; one job: its own) at `gain`, each job limited at its
+ * limiter ceiling when it uses the limiter and `limited`. -HUGE_VAL when a
+ * job has no model. */
+static double
+model_predict (Job ** jobs, guint n, double gain, double margin,
+    gboolean limited)
+{
+  double *hist_z = g_new0 (double, MODEL_HIST_N);
+  guint32 *hist_n = g_new0 (guint32, MODEL_HIST_N);
+  double res = -HUGE_VAL;
+  gboolean ok = TRUE;
+  for (guint i = 0; i < n && ok; i++)
+    ok = model_hist (jobs[i]->in_m.model, gain, jobs[i]->limiter_ceiling,
+        limited && jobs[i]->use_limiter, margin, hist_z, hist_n);
+  if (ok)
+    res = model_gate (hist_z, hist_n);
+  g_free (hist_z);
+  g_free (hist_n);
+  return res;
+}
+
+typedef struct
+{
+  Job **jobs;
+  guint n;
+  double gain, margin, result;
+} ModelEval;
+
+static gpointer
+model_eval_thread (gpointer data)
+{
+  ModelEval *e = data;
+  e->result = model_predict (e->jobs, e->n, e->gain, e->margin, TRUE);
+  return NULL;
+}
+
+/* Two limited predictions at once (the machine has spare cores between
+ * passes); sequential when no thread can be made. */
+static void
+model_predict2 (Job ** jobs, guint n, double g1, double g2, double margin,
+    double *l1, double *l2)
+{
+  ModelEval e = { jobs, n, g2, margin, -HUGE_VAL };
+  GThread *t = g_thread_try_new ("gm-model", model_eval_thread, &e, NULL);
+  *l1 = model_predict (jobs, n, g1, margin, TRUE);
+  if (t)
+    g_thread_join (t);
+  else
+    model_eval_thread (&e);
+  *l2 = e.result;
+}
+
+/* Gain at which the model predicts `aim` LUFS for the jobs (their limiter
+ * ceilings), the model's value there in *l_at. Evaluates two gains at once
  * per round: `g` and g + spread first, then the secant estimate through
  * the two points nearest the aim (kept inside a bracket once there is one)
  * and a point 10 % further along the step, which usually brackets the
  * root on the concave curve. */
 static gdouble
-model_solve (Model * md, const Job * j, gdouble aim, gdouble g,
+model_solve (Job ** jobs, guint nj, gdouble aim, gdouble g,
     gdouble spread, gdouble margin, gdouble * l_at)
 {
   enum { MAXP = 16 };
@@ -1264,7 +1290,7 @@ model_solve (Model * md, const Job * j, gdouble aim, gdouble g,
   gdouble xa = g, xb = g + spread;
   for (gint round = 0; round < MAXP / 2; round++) {
     gdouble la, lb;
-    model_loudness2 (md, xa, xb, j->limiter_ceiling, margin, &la, &lb);
+    model_predict2 (jobs, nj, xa, xb, margin, &la, &lb);
     if (!isfinite (la) || !isfinite (lb))
       break;
     X[n] = xa;
@@ -1352,10 +1378,15 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
    * target is out of reach anyway */
   const gdouble g_lo = g - 40.0, g_hi = g + 40.0;
 
-  /* one file that needs limiting: the model of the analysis pass guesses
-   * the gain; after each of the first MODEL_STEPS render passes, its offset
-   * from the measurement corrects the model for the next guess */
-  Model *md = (n == 1 && jobs[0]->use_limiter) ? jobs[0]->in_m.model : NULL;
+  /* when the limiter acts (in any file of an album), the models of the
+   * analysis pass guess the gain; after each of the first MODEL_STEPS
+   * render passes, their offset from the measurement corrects them for the
+   * next guess */
+  gboolean md = FALSE;
+  for (guint i = 0; i < n; i++)
+    md |= jobs[i]->use_limiter;
+  for (guint i = 0; i < n; i++)
+    md &= jobs[i]->in_m.model != NULL && !jobs[i]->in_m.model->failed;
   gdouble model_l = -HUGE_VAL, margin = 1.0;
   gint model_steps = 0;
   if (md) {
@@ -1365,14 +1396,13 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
       margin = master_truepeak_get_margin (tp);
       master_truepeak_free (tp);
     }
-    gdouble l0 = model_loudness (md, 0.0, 0.0, FALSE, 1.0);
+    gdouble l0 = model_predict (jobs, n, 0.0, 1.0, FALSE);
     if (isfinite (l0)) {
       gdouble off = in_l - l0;
-      g = model_solve (md, jobs[0], o->target - off, g, 3.0, margin,
-          &model_l);
+      g = model_solve (jobs, n, o->target - off, g, 3.0, margin, &model_l);
       g = CLAMP (g, g_lo, g_hi);
     } else {
-      md = NULL;
+      md = FALSE;
     }
     if (g_getenv ("GM_DEBUG"))
       fprintf (stderr, "model: unlimited %.3f LUFS (measured %.3f), first "
@@ -1423,11 +1453,14 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
     if (fabs (err) > o->tolerance)
     {
       next = secant_next (&sec, g, err);
-      if (md && model_steps < MODEL_STEPS && jobs[0]->use_limiter
+      gboolean limiting = FALSE;
+      for (guint i = 0; i < n; i++)
+        limiting |= jobs[i]->use_limiter;
+      if (md && model_steps < MODEL_STEPS && limiting
           && isfinite (model_l) && isfinite (out_l)) {
         gint64 t0 = g_get_monotonic_time ();
         gdouble off = out_l - model_l;
-        next = model_solve (md, jobs[0], o->target - off, g, 0.3, margin,
+        next = model_solve (jobs, n, o->target - off, g, 0.3, margin,
             &model_l);
         model_steps++;
         if (g_getenv ("GM_DEBUG"))
