@@ -9,10 +9,13 @@
  *   decode ! audioconvert ! masterloudnorm (static gain g) !
  *   masterlimiter (ceiling) ! audioconvert (dither) ! encoder ! temp file
  * and measure what is written (after quantisation). The first gain is
- * target - measured, which is exact when the limiter does not act; when it
- * does (a loud target on a dynamic mix) the gain is corrected by secant
- * iteration on the measured result until the output is within the
- * tolerance (default 0.05 LU). A measured true peak above the ceiling lowers
+ * target - measured, rendered without the limiter when the gain alone keeps
+ * the input's true peak under the ceiling (exact in one pass); when the
+ * limiter must act (a loud target on a dynamic mix) a model written by the
+ * analysis pass predicts the gain that hits the target after limiting (see
+ * "loudness-after-limiting model"), corrected by each measured render pass,
+ * then secant iteration on the measured result until the output is within
+ * the tolerance (default 0.05 LU). A measured true peak above the ceiling lowers
  * the limiter's ceiling by the excess for the next pass. Each render pass
  * writes the temporary file in OUT's folder; the one that meets the target
  * is renamed to OUT. Everything streams: memory does not grow with length.
@@ -22,8 +25,9 @@
  * failure or on SIGINT/SIGTERM, each failure prints one line on stderr and
  * the exit status is non-zero.
  *
- * GM_DEBUG=1 in the environment prints each pass's wall time and the gain
- * iteration (gain, error, next gain) on stderr. */
+ * GM_DEBUG=1 in the environment prints each pass's wall time (and the
+ * process CPU time so far), the model's predictions and the gain iteration
+ * (gain, error, next gain) on stderr. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -35,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,6 +52,7 @@
 #include "gst-master-common.h"
 #include "gst-master-master.h"
 #include "gstmasterloudnorm.h"
+#include "limiter.h"
 #include "truepeak.h"
 
 GST_PLUGIN_STATIC_DECLARE (mastering);
@@ -56,6 +62,13 @@ GST_PLUGIN_STATIC_DECLARE (mastering);
  * --tolerance aim is met (the limiter can make loudness non-monotonic in
  * the gain); the issue's delivery requirement. */
 #define ACCEPT_LU 0.1
+/* Room (dB) under the ceiling within which the gain alone may bring the
+ * input's true peak (upper bound) and render without the limiter. */
+#define NO_LIMIT_ROOM_DB 0.1
+/* Room (dB) the limiter's ceiling starts under the requested one. */
+#define LIMITER_ROOM_DB 0.01
+/* Render passes whose offset from the model corrects it for the next. */
+#define MODEL_STEPS 2
 
 /* ---- output formats ---- */
 
@@ -125,6 +138,281 @@ typedef struct
   gboolean progress;            /* stderr is a terminal */
 } Options;
 
+/* ---- loudness-after-limiting model (the first guess of the gain) ----
+ *
+ * The analysis pass also writes, for every block of `dec` frames (about
+ * 1/3000 s), the block's sample peak (max over channels) and its K-weighted
+ * energy (sum over channels) to an unlinked temporary file (tmpfile(): the
+ * memory stays constant, 8 bytes per block go to disk). After the pass,
+ * the integrated loudness the chain would produce at a gain g is predicted
+ * by running dsp/limiter (same lookahead, release and ceiling, sample-peak
+ * detector) at the block rate over the block peaks, weighting each block's
+ * energy by the square of the gain it gets, and gating as BS.1770 (absolute
+ * -70 LUFS, relative -10 LU, 400 ms blocks every 100 ms; histogram of
+ * 0.01 dB bins). One evaluation over 10 minutes takes a few tens of ms. The
+ * prediction is only a guess: each render pass is still measured exactly,
+ * and its offset from the model corrects the next guess. */
+
+#define MODEL_RATE 3000         /* block rate, Hz (approximately) */
+#define MODEL_REC 4096          /* records per read */
+#define MODEL_HIST_LO -70.0     /* LUFS */
+#define MODEL_HIST_STEP 0.01    /* LU */
+#define MODEL_HIST_N 10000      /* -70 .. +30 LUFS */
+
+typedef struct
+{
+  FILE *f;                      /* records: float peak, float energy */
+  int dec, rate, channels;
+  double pb0, pb1, pb2, pa1, pa2;       /* K-weighting: shelving pre-filter */
+  double ra1, ra2;              /* and RLB high-pass (b = 1, -2, 1) */
+  double *z;                    /* per channel: 4 filter states */
+  int fill;
+  float pk;
+  double e;
+  guint64 records;
+  gboolean failed;
+  float rec[2 * MODEL_REC];     /* records not yet written */
+  int nrec;
+} Model;
+
+static void
+model_free (Model * md)
+{
+  if (!md)
+    return;
+  if (md->f)
+    fclose (md->f);
+  g_free (md->z);
+  g_free (md);
+}
+
+static Model *
+model_new (int rate, int channels)
+{
+  Model *md = g_new0 (Model, 1);
+  md->rate = rate;
+  md->channels = channels;
+  md->dec = MAX (1, rate / MODEL_RATE);
+  md->f = tmpfile ();
+  md->failed = md->f == NULL;
+  md->z = g_new0 (double, 4 * channels);
+  /* the BS.1770 K-weighting at any rate, as libebur128 designs it */
+  double f0 = 1681.974450955533, G = 3.999843853973347,
+      Q = 0.7071752369554196;
+  double K = tan (G_PI * f0 / rate), Vh = pow (10.0, G / 20.0),
+      Vb = pow (Vh, 0.4996667741545416), a0 = 1.0 + K / Q + K * K;
+  md->pb0 = (Vh + Vb * K / Q + K * K) / a0;
+  md->pb1 = 2.0 * (K * K - Vh) / a0;
+  md->pb2 = (Vh - Vb * K / Q + K * K) / a0;
+  md->pa1 = 2.0 * (K * K - 1.0) / a0;
+  md->pa2 = (1.0 - K / Q + K * K) / a0;
+  f0 = 38.13547087602444;
+  Q = 0.5003270373238773;
+  K = tan (G_PI * f0 / rate);
+  a0 = 1.0 + K / Q + K * K;
+  md->ra1 = 2.0 * (K * K - 1.0) / a0;
+  md->ra2 = (1.0 - K / Q + K * K) / a0;
+  return md;
+}
+
+static void
+model_flush_records (Model * md)
+{
+  if (md->nrec > 0 && !md->failed
+      && fwrite (md->rec, 2 * sizeof (float), md->nrec, md->f)
+      != (size_t) md->nrec)
+    md->failed = TRUE;
+  md->nrec = 0;
+}
+
+static inline void
+model_emit (Model * md)
+{
+  md->rec[2 * md->nrec] = md->pk;
+  md->rec[2 * md->nrec + 1] = (float) md->e;
+  md->records++;
+  if (++md->nrec == MODEL_REC)
+    model_flush_records (md);
+  md->fill = 0;
+  md->pk = 0.0f;
+  md->e = 0.0;
+}
+
+/* x: finite interleaved frames */
+static void
+model_add (Model * md, const float *x, gsize frames)
+{
+  const int C = md->channels;
+  const double b0 = md->pb0, b1 = md->pb1, b2 = md->pb2, a1 = md->pa1,
+      a2 = md->pa2, r1 = md->ra1, r2 = md->ra2;
+  for (gsize i = 0; i < frames; i++) {
+    double e = 0.0;
+    float p = md->pk;
+    for (int c = 0; c < C; c++) {
+      double *z = md->z + 4 * c;
+      double v = x[i * C + c];
+      double y1 = b0 * v + z[0];
+      z[0] = b1 * v - a1 * y1 + z[1];
+      z[1] = b2 * v - a2 * y1;
+      double y2 = y1 + z[2];
+      z[2] = -2.0 * y1 - r1 * y2 + z[3];
+      z[3] = y1 - r2 * y2;
+      e += y2 * y2;
+      float a = fabsf (x[i * C + c]);
+      p = a > p ? a : p;
+    }
+    md->pk = p;
+    md->e += e;
+    if (++md->fill == md->dec)
+      model_emit (md);
+  }
+  /* keep the filter state finite and free of denormals */
+  for (int k = 0; k < 4 * C; k++)
+    if (!isfinite (md->z[k]) || fabs (md->z[k]) < 1e-30)
+      md->z[k] = 0.0;
+}
+
+static void
+model_finish (Model * md)
+{
+  if (md->fill > 0)
+    model_emit (md);
+  model_flush_records (md);
+  if (!md->failed && fflush (md->f) != 0)
+    md->failed = TRUE;
+}
+
+/* The gating blocks of the chain's output at `gain_db`, limited to
+ * `ceiling_db` (the limiter's ceiling; `margin` is its detector's margin,
+ * linear) when `limit`, added to the histogram (hist_z: sum of the blocks'
+ * mean squares, hist_n: their count, per 0.01 dB bin). FALSE when unknown. */
+static gboolean
+model_hist (Model * md, double gain_db, double ceiling_db, gboolean limit,
+    double margin, double *hist_z, guint32 * hist_n)
+{
+  if (!md || md->failed || md->records == 0)
+    return FALSE;
+  /* reentrant (two evaluations run at once): pread, local scratch */
+  const int fd = fileno (md->f);
+  guint64 rd = 0;
+  const int drate = MAX (1000, (int) lround ((double) md->rate / md->dec));
+  MasterLimiter *lim = NULL;
+  int D = 0;
+  if (limit) {
+    lim = master_limiter_new (1, drate, 5.0, 1);
+    if (!lim)
+      return FALSE;
+    MasterLimiterParams p;
+    master_limiter_params_init (&p);
+    p.ceiling_db = ceiling_db - 20.0 * log10 (margin);
+    p.input_gain_db = gain_db;
+    master_limiter_set_params (lim, &p);
+    D = master_limiter_get_latency (lim);
+  }
+  float *rec = g_new (float, 2 * MODEL_REC);
+  const double g2 = pow (10.0, gain_db / 10.0), g = sqrt (g2);
+  /* 100 ms sub-blocks, in records; gating blocks of four */
+  const double per_sub = md->rate / 10.0 / md->dec;
+  const double norm = 1.0 / (0.4 * md->rate);
+  double sub[4] = { 0 }, cur = 0.0;
+  guint64 sub_no = 0, next_edge = (guint64) ceil (per_sub);
+  float *ring_x = g_new0 (float, D + 1), *ring_e = g_new0 (float, D + 1);
+  float *xin = g_new (float, MODEL_REC), *yout = g_new (float, MODEL_REC);
+  float *ein = g_new (float, MODEL_REC);
+  guint64 t = 0, total = md->records + (guint64) D;
+  guint64 src_idx = 0;
+  while (t < total) {
+    int n = 0;
+    if (t < md->records) {
+      gssize got = pread (fd, rec, 2 * sizeof (float) * MIN ((guint64)
+              MODEL_REC, md->records - rd), (off_t) (rd * 2 * sizeof (float)));
+      n = got > 0 ? (int) (got / (2 * sizeof (float))) : 0;
+      if (n <= 0)
+        break;
+      rd += n;
+      for (int k = 0; k < n; k++) {
+        xin[k] = rec[2 * k];
+        ein[k] = rec[2 * k + 1];
+      }
+    } else {
+      n = (int) MIN ((guint64) MODEL_REC, total - t);
+      memset (xin, 0, n * sizeof (float));
+      memset (ein, 0, n * sizeof (float));
+    }
+    if (lim)
+      master_limiter_process_f32 (lim, yout, xin, n);
+    for (int k = 0; k < n; k++, t++) {
+      ring_x[t % (D + 1)] = xin[k];
+      ring_e[t % (D + 1)] = ein[k];
+      if (t < (guint64) D)
+        continue;
+      float x = ring_x[(t - D) % (D + 1)];
+      double e = ring_e[(t - D) % (D + 1)];
+      if (lim && x > 1e-9f) {
+        double r = yout[k] / x;
+        e *= r * r;
+      } else {
+        e *= g2;
+      }
+      (void) g;
+      /* source record src_idx = t - D */
+      if (src_idx >= next_edge) {
+        sub[sub_no % 4] = cur;
+        sub_no++;
+        cur = 0.0;
+        next_edge = (guint64) ceil (per_sub * (sub_no + 1));
+        if (sub_no >= 4) {
+          double zb = (sub[0] + sub[1] + sub[2] + sub[3]) * norm;
+          double l = zb > 0.0 ? -0.691 + 10.0 * log10 (zb) : -HUGE_VAL;
+          if (l >= MODEL_HIST_LO) {
+            int bi = (int) ((l - MODEL_HIST_LO) / MODEL_HIST_STEP);
+            bi = MIN (bi, MODEL_HIST_N - 1);
+            hist_z[bi] += zb;
+            hist_n[bi]++;
+          }
+        }
+      }
+      cur += e;
+      src_idx++;
+    }
+  }
+  g_free (rec);
+  g_free (ring_x);
+  g_free (ring_e);
+  g_free (xin);
+  g_free (yout);
+  g_free (ein);
+  if (lim)
+    master_limiter_free (lim);
+  return TRUE;
+}
+
+/* BS.1770 gating of the histogram: integrated loudness, LUFS. */
+static double
+model_gate (const double *hist_z, const guint32 * hist_n)
+{
+  double sz = 0.0, res = -HUGE_VAL;
+  guint64 sn = 0;
+  for (int b = 0; b < MODEL_HIST_N; b++) {
+    sz += hist_z[b];
+    sn += hist_n[b];
+  }
+  if (sn > 0) {
+    double rel = -0.691 + 10.0 * log10 (sz / sn) - 10.0;
+    int b0 = (int) floor ((rel - MODEL_HIST_LO) / MODEL_HIST_STEP);
+    b0 = CLAMP (b0, 0, MODEL_HIST_N - 1);
+    sz = 0.0;
+    sn = 0;
+    for (int b = b0; b < MODEL_HIST_N; b++) {
+      sz += hist_z[b];
+      sn += hist_n[b];
+    }
+    if (sn > 0)
+      res = -0.691 + 10.0 * log10 (sz / sn);
+  }
+  return res;
+}
+
 /* ---- measurement (libebur128 on the stream at a tap) ---- */
 
 typedef struct
@@ -143,6 +431,8 @@ typedef struct
   float *conv_p;                /* peak tap: float frames, CONV_FRAMES */
   float *peaks;                 /* truepeak readings, CONV_FRAMES frames */
   gboolean format_changed;
+  gboolean want_model;          /* analysis: feed a Model (loudness tap) */
+  Model *model;
 } Measure;
 
 #define CONV_FRAMES 4096
@@ -164,6 +454,7 @@ measure_clear (Measure * m)
   g_free (m->conv);
   g_free (m->conv_p);
   g_free (m->peaks);
+  model_free (m->model);
   memset (m, 0, sizeof *m);
 }
 
@@ -187,10 +478,66 @@ measure_caps (Measure * m, GstCaps * caps)
   m->conv = g_new (float, CONV_FRAMES * info.channels);
   m->conv_p = g_new (float, CONV_FRAMES * info.channels);
   m->peaks = g_new (float, CONV_FRAMES * info.channels);
+  if (m->want_model)
+    m->model = model_new (info.rate, info.channels);
 }
 
-/* Converts up to CONV_FRAMES frames at p to float in d; non-finite
- * samples (the chain keeps samples finite; guard the meters anyway) as 0. */
+/* Sample loops of the taps, 4 floats at a time (GCC vector extensions,
+ * one SSE register each). */
+typedef float gm_v4f __attribute__ ((vector_size (16)));
+typedef gint32 gm_v4i __attribute__ ((vector_size (16)));
+
+/* Non-finite samples (the chain keeps samples finite; guard the meters
+ * anyway) become 0. */
+static void
+zero_non_finite (float *x, gsize n)
+{
+  gsize i = 0;
+  for (; i + 4 <= n; i += 4) {
+    gm_v4i v;
+    memcpy (&v, x + i, sizeof v);
+    gm_v4i bad = (v & 0x7f800000) == 0x7f800000;
+    v &= ~bad;
+    memcpy (x + i, &v, sizeof v);
+  }
+  for (; i < n; i++)
+    if (!isfinite (x[i]))
+      x[i] = 0.0f;
+}
+
+/* max(m, |x[i]|) over n finite samples. Non-negative floats order as their
+ * bit patterns do: the maximum is taken on integers. */
+static float
+max_abs (const float *x, gsize n, float m)
+{
+  gm_v4i a0 = { 0 }, a1 = { 0 };
+  gsize i = 0;
+  for (; i + 8 <= n; i += 8) {
+    gm_v4i v0, v1;
+    memcpy (&v0, x + i, sizeof v0);
+    memcpy (&v1, x + i + 4, sizeof v1);
+    v0 &= 0x7fffffff;
+    v1 &= 0x7fffffff;
+    gm_v4i g0 = v0 > a0, g1 = v1 > a1;
+    a0 = (v0 & g0) | (a0 & ~g0);
+    a1 = (v1 & g1) | (a1 & ~g1);
+  }
+  gm_v4i g = a1 > a0;
+  a0 = (a1 & g) | (a0 & ~g);
+  for (int k = 0; k < 4; k++) {
+    float f;
+    gint32 b = a0[k];
+    memcpy (&f, &b, sizeof f);
+    m = f > m ? f : m;
+  }
+  for (; i < n; i++)
+    m = fabsf (x[i]) > m ? fabsf (x[i]) : m;
+  return m;
+}
+
+/* Converts up to CONV_FRAMES frames at p to float in d (exactly: every
+ * integer sample has at most 24 significant bits, except S32's, rounded
+ * once as before); non-finite samples as 0. */
 static void
 to_float (Measure * m, float *d, const guint8 * p, gsize frames)
 {
@@ -198,14 +545,16 @@ to_float (Measure * m, float *d, const guint8 * p, gsize frames)
   switch (GST_AUDIO_INFO_FORMAT (&m->info)) {
     case GST_AUDIO_FORMAT_F32LE:
       memcpy (d, p, n * sizeof (float));
+      zero_non_finite (d, n);
       break;
     case GST_AUDIO_FORMAT_F64LE:
       for (gsize i = 0; i < n; i++)
         d[i] = (float) ((const double *) p)[i];
+      zero_non_finite (d, n);
       break;
     case GST_AUDIO_FORMAT_S16LE:
       for (gsize i = 0; i < n; i++)
-        d[i] = (float) (((const gint16 *) p)[i] / 32768.0);
+        d[i] = ((const gint16 *) p)[i] * (1.0f / 32768.0f);
       break;
     case GST_AUDIO_FORMAT_S32LE:
       for (gsize i = 0; i < n; i++)
@@ -213,8 +562,8 @@ to_float (Measure * m, float *d, const guint8 * p, gsize frames)
       break;
     case GST_AUDIO_FORMAT_S24LE:
       for (gsize i = 0; i < n; i++, p += 3)
-        d[i] = (float) ((gint32) ((guint32) p[0] << 8 | (guint32) p[1] << 16
-                | (guint32) p[2] << 24) / 2147483648.0);
+        d[i] = (float) (gint32) ((guint32) p[0] << 8 | (guint32) p[1] << 16
+            | (guint32) p[2] << 24) * (1.0f / 2147483648.0f);
       break;
     default:
       memset (d, 0, n * sizeof (float));
@@ -238,20 +587,19 @@ measure_buffer (Measure * m, GstBuffer * buf, gboolean peaks)
   while (done < n) {
     gsize b = MIN (CONV_FRAMES, n - done);
     to_float (m, conv, map.data + done * bpf, b);
-    for (gsize i = 0; i < b * ch; i++)
-      if (!isfinite (conv[i]))
-        conv[i] = 0.0f;
     if (peaks) {
+      /* only the largest reading counts: readings under the largest so far
+       * need no refinement (the detector may skip it below the floor, and
+       * still reads <= floor there) */
+      master_truepeak_set_floor (m->tp, (float) m->tp_max);
       master_truepeak_process_f32 (m->tp, m->peaks, conv, b);
-      double tpm = m->tp_max, spm = m->sp_max;
-      for (gsize i = 0; i < b * ch; i++) {
-        tpm = MAX (tpm, m->peaks[i]);
-        spm = MAX (spm, fabsf (conv[i]));
-      }
-      m->tp_max = tpm;
-      m->sp_max = spm;
+      /* readings are >= 0: their largest absolute value is their maximum */
+      m->tp_max = max_abs (m->peaks, b * ch, (float) m->tp_max);
+      m->sp_max = max_abs (conv, b * ch, (float) m->sp_max);
     } else {
       ebur128_add_frames_float (m->st, conv, b);
+      if (m->model)
+        model_add (m->model, conv, b);
     }
     done += b;
   }
@@ -307,6 +655,8 @@ measure_stats (Measure * m, Stats * s)
   s->rate = GST_AUDIO_INFO_RATE (&m->info);
   s->channels = GST_AUDIO_INFO_CHANNELS (&m->info);
   ebur128_loudness_global (m->st, &s->integrated);
+  if (m->model)
+    model_finish (m->model);
   if (ebur128_loudness_range (m->st, &s->lra) != EBUR128_SUCCESS)
     s->lra = 0.0;
   /* flush the true-peak detector's delay with silence */
@@ -346,6 +696,7 @@ typedef struct
   gdouble target;               /* LUFS */
   gdouble limiter_ceiling;      /* dBTP given to masterlimiter */
   gint oversampling;            /* true-peak factor of limiter and check */
+  gboolean use_limiter;         /* FALSE: gain alone keeps the ceiling */
   gint passes;                  /* analysis + render passes */
   gchar *error;                 /* one line, NULL when fine */
   gboolean done;
@@ -426,6 +777,72 @@ set_prop_if_exists (GstElement * e, const gchar * name, const gchar * value)
  * so that it uses more than one core; bounded, so memory stays constant. */
 #define QUEUE "queue max-size-buffers=16 max-size-bytes=0 max-size-time=0"
 
+/* The mastering chain of a render pass, between the decoded F32 stream and
+ * the output conversion (gst-launch syntax): static gain, then the true-peak
+ * limiter unless the gain alone keeps the ceiling (j->use_limiter FALSE:
+ * the input's true peak plus the gain is under it, so the output is the
+ * input times the gain, exactly). chain_configure() sets it up. */
+/* Decoders hand out small buffers (wavparse: 40 ms): every buffer costs a
+ * wake-up per queue and per element. audiobuffersplit (gst-plugins-bad)
+ * regroups the decoded stream into 200 ms buffers (the last one shorter;
+ * nothing dropped or added), about 10 % less wall time; without it the
+ * chain runs as it is. */
+static const gchar *
+split_element (void)
+{
+  static gsize once = 0;
+  static gboolean have = FALSE;
+  if (g_once_init_enter (&once)) {
+    GstElementFactory *f = gst_element_factory_find ("audiobuffersplit");
+    have = f != NULL && !g_getenv ("GM_NO_SPLIT");
+    if (f)
+      gst_object_unref (f);
+    g_once_init_leave (&once, 1);
+  }
+  return have ? "audiobuffersplit output-buffer-duration=1/5 "
+      "strict-buffer-size=false gapless=false ! " : "";
+}
+
+static gchar *
+chain_description (const Job * j)
+{
+  /* --character: the whole masterchain (tone and dynamics stages set by
+   * the character, then the same static gain and limiter, children
+   * "loudnorm" and "limiter"; the limiter stays in: the stages before it
+   * change the peaks the analysis measured) */
+  if (master_character)
+    return g_strdup_printf ("masterchain name=chain mode=static character=%s "
+        "loudnorm::interval=0 loudnorm::max-gain=60 meter::interval=0 ! "
+        QUEUE, master_character);
+  if (!j->use_limiter)
+    return g_strdup ("masterloudnorm name=ln mode=static interval=0 "
+        "max-gain=60 ! " QUEUE);
+  return g_strdup ("masterloudnorm name=ln mode=static interval=0 "
+      "max-gain=60 ! " QUEUE " ! masterlimiter name=lim ! " QUEUE);
+}
+
+static void
+chain_configure (const Job * j, GstBin * tail)
+{
+  /* gst_bin_get_by_name looks inside masterchain too */
+  GstElement *ln = gst_bin_get_by_name (tail, master_character ? "loudnorm" : "ln");
+  GstElement *lim = gst_bin_get_by_name (tail, master_character ? "limiter" : "lim");
+  /* static gain = target - measured-integrated = gain_db */
+  g_object_set (ln, "target", j->target, "measured-integrated",
+      j->target - j->gain_db, NULL);
+  if (lim) {
+    gchar *c = g_strdup_printf ("%.4f", j->limiter_ceiling);
+    set_prop_if_exists (lim, "ceiling", c);
+    set_prop_if_exists (lim, "true-peak", "true");
+    gchar *os = g_strdup_printf ("%d", j->oversampling);
+    set_prop_if_exists (lim, "oversampling", os);
+    g_free (os);
+    g_free (c);
+    gst_object_unref (lim);
+  }
+  gst_object_unref (ln);
+}
+
 /* One pass over j->in_path. render == FALSE: analysis into j->in_m.
  * render == TRUE: gain/ceiling chain written to j->tmp_path, measured into
  * j->out_m. Returns FALSE with j->error set on failure. */
@@ -443,27 +860,20 @@ run_pass (Job * j, gboolean render)
    * the same margin, so the check passes exactly when the limiter kept its
    * promise) */
   m->tp_factor = render ? j->oversampling : 4;
+  m->want_model = !render;
   if (render) {
     const OutFormat *f = j->format;
-    /* --character: the whole masterchain (tone and dynamics stages set by
-     * the character, then the same static gain and limiter, children
-     * "loudnorm" and "limiter"); otherwise just the two stages */
-    gchar *stages = master_character
-        ? g_strdup_printf ("masterchain name=chain mode=static character=%s "
-        "loudnorm::interval=0 loudnorm::max-gain=60 meter::interval=0 ! "
-        QUEUE, master_character)
-        : g_strdup ("masterloudnorm name=ln mode=static interval=0 "
-        "max-gain=60 ! " QUEUE " ! masterlimiter name=lim ! " QUEUE);
+    gchar *chain = chain_description (j);
     desc = g_strdup_printf ("audioconvert ! audio/x-raw,format=F32LE,"
-        "layout=interleaved ! %s ! "
+        "layout=interleaved ! %s%s ! "
         "%saudioconvert name=oconv ! capsfilter name=ocaps caps=\"%s\" ! "
         "identity name=peaktap ! " QUEUE " ! identity name=tap ! %s ! "
-        "filesink name=sink", stages, f->pre, f->raw, f->enc);
-    g_free (stages);
+        "filesink name=sink", split_element (), chain, f->pre, f->raw, f->enc);
+    g_free (chain);
   } else {
-    desc = g_strdup ("audioconvert ! audio/x-raw,format=F32LE,"
-        "layout=interleaved ! identity name=peaktap ! " QUEUE " ! "
-        "identity name=tap ! fakesink name=sink sync=false");
+    desc = g_strdup_printf ("audioconvert ! audio/x-raw,format=F32LE,"
+        "layout=interleaved ! %sidentity name=peaktap ! " QUEUE " ! "
+        "identity name=tap ! fakesink name=sink sync=false", split_element ());
   }
   GstElement *tail = gst_parse_bin_from_description (desc, TRUE, &err);
   g_free (desc);
@@ -481,30 +891,14 @@ run_pass (Job * j, gboolean render)
   g_signal_connect (dec, "pad-added", G_CALLBACK (on_pad_added), tail);
 
   if (render) {
-    /* gst_bin_get_by_name looks inside masterchain too */
-    GstElement *ln = gst_bin_get_by_name (GST_BIN (tail),
-        master_character ? "loudnorm" : "ln");
-    GstElement *lim = gst_bin_get_by_name (GST_BIN (tail),
-        master_character ? "limiter" : "lim");
     GstElement *oconv = gst_bin_get_by_name (GST_BIN (tail), "oconv");
     GstElement *sink = gst_bin_get_by_name (GST_BIN (tail), "sink");
-    /* static gain = target - measured-integrated = gain_db */
-    g_object_set (ln, "target", j->target, "measured-integrated",
-        j->target - j->gain_db, NULL);
-    gchar *c = g_strdup_printf ("%.4f", j->limiter_ceiling);
-    set_prop_if_exists (lim, "ceiling", c);
-    set_prop_if_exists (lim, "true-peak", "true");
-    gchar *os = g_strdup_printf ("%d", j->oversampling);
-    set_prop_if_exists (lim, "oversampling", os);
-    g_free (os);
-    g_free (c);
+    chain_configure (j, GST_BIN (tail));
     if (j->format->dither16) {
       set_prop_if_exists (oconv, "dithering", "tpdf-hf");
       set_prop_if_exists (oconv, "noise-shaping", "high");
     }
     g_object_set (sink, "location", j->tmp_path, NULL);
-    gst_object_unref (ln);
-    gst_object_unref (lim);
     gst_object_unref (oconv);
     gst_object_unref (sink);
   }
@@ -563,9 +957,15 @@ run_pass (Job * j, gboolean render)
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (pipe);
-  if (g_getenv ("GM_DEBUG"))
-    fprintf (stderr, "%s pass: %.2f s\n", render ? "render" : "analysis",
-        (g_get_monotonic_time () - t_start) / 1e6);
+  if (g_getenv ("GM_DEBUG")) {
+    struct rusage ru;
+    getrusage (RUSAGE_SELF, &ru);
+    fprintf (stderr, "%s pass: %.2f s (process CPU so far %.2f s)\n",
+        render ? "render" : "analysis",
+        (g_get_monotonic_time () - t_start) / 1e6,
+        ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec
+            + ru.ru_stime.tv_usec) / 1e6);
+  }
   g_atomic_int_set (&j->permille, 1000);
   j->passes++;
 
@@ -814,6 +1214,9 @@ album_integrated (Job ** jobs, guint n, gboolean after)
 }
 
 static volatile gint files_remaining;
+/* signalled when a file is done, so the main thread wakes at once */
+static GMutex files_lock;
+static GCond files_cond;
 static gboolean job_commit (Job * j, const Options * o);
 
 /* One file, not album: analysis, render passes, commit; in this thread. */
@@ -825,7 +1228,135 @@ file_work (gpointer data, gpointer user_data)
   g_atomic_int_inc (&j->pass_no);
   if (run_pass (j, FALSE) && render_until_on_target (&j, 1, o, NULL))
     job_commit (j, o);
+  g_mutex_lock (&files_lock);
   g_atomic_int_add (&files_remaining, -1);
+  g_cond_signal (&files_cond);
+  g_mutex_unlock (&files_lock);
+}
+
+/* Predicted loudness (LUFS) of the jobs' outputs together (album gating
+ * over all of them; one job: its own) at `gain`, each job limited at its
+ * limiter ceiling when it uses the limiter and `limited`. -HUGE_VAL when a
+ * job has no model. */
+static double
+model_predict (Job ** jobs, guint n, double gain, double margin,
+    gboolean limited)
+{
+  double *hist_z = g_new0 (double, MODEL_HIST_N);
+  guint32 *hist_n = g_new0 (guint32, MODEL_HIST_N);
+  double res = -HUGE_VAL;
+  gboolean ok = TRUE;
+  for (guint i = 0; i < n && ok; i++)
+    ok = model_hist (jobs[i]->in_m.model, gain, jobs[i]->limiter_ceiling,
+        limited && jobs[i]->use_limiter, margin, hist_z, hist_n);
+  if (ok)
+    res = model_gate (hist_z, hist_n);
+  g_free (hist_z);
+  g_free (hist_n);
+  return res;
+}
+
+typedef struct
+{
+  Job **jobs;
+  guint n;
+  double gain, margin, result;
+} ModelEval;
+
+static gpointer
+model_eval_thread (gpointer data)
+{
+  ModelEval *e = data;
+  e->result = model_predict (e->jobs, e->n, e->gain, e->margin, TRUE);
+  return NULL;
+}
+
+/* Two limited predictions at once (the machine has spare cores between
+ * passes); sequential when no thread can be made. */
+static void
+model_predict2 (Job ** jobs, guint n, double g1, double g2, double margin,
+    double *l1, double *l2)
+{
+  ModelEval e = { jobs, n, g2, margin, -HUGE_VAL };
+  GThread *t = g_thread_try_new ("gm-model", model_eval_thread, &e, NULL);
+  *l1 = model_predict (jobs, n, g1, margin, TRUE);
+  if (t)
+    g_thread_join (t);
+  else
+    model_eval_thread (&e);
+  *l2 = e.result;
+}
+
+/* Gain at which the model predicts `aim` LUFS for the jobs (their limiter
+ * ceilings), the model's value there in *l_at. Evaluates two gains at once
+ * per round: `g` and g + spread first, then the secant estimate through
+ * the two points nearest the aim (kept inside a bracket once there is one)
+ * and a point 10 % further along the step, which usually brackets the
+ * root on the concave curve. */
+static gdouble
+model_solve (Job ** jobs, guint nj, gdouble aim, gdouble g,
+    gdouble spread, gdouble margin, gdouble * l_at)
+{
+  enum { MAXP = 16 };
+  gdouble X[MAXP], F[MAXP];
+  gint n = 0;
+  gdouble xa = g, xb = g + spread;
+  for (gint round = 0; round < MAXP / 2; round++) {
+    gdouble la, lb;
+    model_predict2 (jobs, nj, xa, xb, margin, &la, &lb);
+    if (!isfinite (la) || !isfinite (lb))
+      break;
+    X[n] = xa;
+    F[n++] = la - aim;
+    X[n] = xb;
+    F[n++] = lb - aim;
+    if (g_getenv ("GM_DEBUG"))
+      fprintf (stderr, "model: %+.3f dB -> %+.4f, %+.3f dB -> %+.4f\n", xa,
+          la - aim, xb, lb - aim);
+    /* nearest two points, and the bracket */
+    gint b1 = 0, b2 = -1, lo = -1, hi = -1;
+    for (gint i = 1; i < n; i++)
+      if (fabs (F[i]) < fabs (F[b1]))
+        b1 = i;
+    for (gint i = 0; i < n; i++)
+      if (i != b1 && fabs (X[i] - X[b1]) > 1e-9
+          && (b2 < 0 || fabs (F[i]) < fabs (F[b2])))
+        b2 = i;
+    for (gint i = 0; i < n; i++) {
+      if (F[i] < 0 && (lo < 0 || X[i] > X[lo]))
+        lo = i;
+      if (F[i] >= 0 && (hi < 0 || X[i] < X[hi]))
+        hi = i;
+    }
+    if (fabs (F[b1]) <= 0.002 || b2 < 0) {
+      *l_at = F[b1] + aim;
+      return X[b1];
+    }
+    gdouble slope = (F[b1] - F[b2]) / (X[b1] - X[b2]);
+    slope = CLAMP (slope, 0.02, 1.5);
+    gdouble step = CLAMP (-F[b1] / slope, -12.0, 12.0);
+    gdouble x = X[b1] + step;
+    if (lo >= 0 && hi >= 0) {
+      gdouble a = MIN (X[lo], X[hi]), b = MAX (X[lo], X[hi]);
+      if (!(x > a && x < b))
+        x = X[lo] - F[lo] * (X[hi] - X[lo]) / (F[hi] - F[lo]);
+    }
+    xa = x;
+    xb = x + 0.1 * step;
+    if (fabs (xb - xa) < 0.005)
+      xb = xa + (step >= 0 ? 0.005 : -0.005);
+  }
+  /* rounds exhausted: the nearest point */
+  gint b1 = 0;
+  for (gint i = 1; i < n; i++)
+    if (fabs (F[i]) < fabs (F[b1]))
+      b1 = i;
+  if (n == 0) {
+    *l_at = -HUGE_VAL;
+    return g;
+  }
+  *l_at = F[b1] + aim;
+  return X[b1];
 }
 
 static gboolean
@@ -844,14 +1375,55 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
   gdouble best_err = HUGE_VAL, best_g = g;
   gboolean best_peaks_ok = FALSE;
   for (guint i = 0; i < n; i++) {
-    jobs[i]->limiter_ceiling = o->ceiling;
-    jobs[i]->target = o->target;
-    jobs[i]->oversampling = o->oversampling;
+    Job *j = jobs[i];
+    /* a little under the ceiling: the check after quantisation reads the
+     * limiter's output at most ~0.001 dB over its aim, and a pass spent
+     * only to lower the ceiling by that would double the work */
+    j->limiter_ceiling = o->ceiling - LIMITER_ROOM_DB;
+    j->target = o->target;
+    j->oversampling = o->oversampling;
+    /* the gain alone keeps the input's true peak (upper bound) under the
+     * ceiling with room for quantisation: no limiter, one exact pass */
+    j->use_limiter = !(isfinite (j->before.true_peak_bound)
+        && g + j->before.true_peak_bound <= o->ceiling - NO_LIMIT_ROOM_DB);
   }
   /* gains tried stay within 40 dB of the first guess: beyond that the
    * target is out of reach anyway */
   const gdouble g_lo = g - 40.0, g_hi = g + 40.0;
 
+  /* when the limiter acts (in any file of an album), the models of the
+   * analysis pass guess the gain; after each of the first MODEL_STEPS
+   * render passes, their offset from the measurement corrects them for the
+   * next guess */
+  gboolean md = FALSE;
+  for (guint i = 0; i < n; i++)
+    md |= jobs[i]->use_limiter;
+  for (guint i = 0; i < n; i++)
+    md &= jobs[i]->in_m.model != NULL && !jobs[i]->in_m.model->failed;
+  gdouble model_l = -HUGE_VAL, margin = 1.0;
+  gint model_steps = 0;
+  if (md) {
+    gint64 t0 = g_get_monotonic_time ();
+    MasterTruePeak *tp = master_truepeak_new (1, o->oversampling);
+    if (tp) {
+      margin = master_truepeak_get_margin (tp);
+      master_truepeak_free (tp);
+    }
+    gdouble l0 = model_predict (jobs, n, 0.0, 1.0, FALSE);
+    if (isfinite (l0)) {
+      gdouble off = in_l - l0;
+      g = model_solve (jobs, n, o->target - off, g, 3.0, margin, &model_l);
+      g = CLAMP (g, g_lo, g_hi);
+    } else {
+      md = FALSE;
+    }
+    if (g_getenv ("GM_DEBUG"))
+      fprintf (stderr, "model: unlimited %.3f LUFS (measured %.3f), first "
+          "gain %+.3f dB (predicted %.3f LUFS), %.3f s\n", l0, in_l, g,
+          model_l, (g_get_monotonic_time () - t0) / 1e6);
+  }
+
+  gint render_passes = MAX_RENDER_PASSES;
   for (gint pass = 0; pass < MAX_RENDER_PASSES; pass++) {
     for (guint i = 0; i < n; i++)
       jobs[i]->gain_db = g;
@@ -878,6 +1450,11 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
         peaks_ok = FALSE;
       }
     }
+    if (g_getenv ("GM_DEBUG"))
+      fprintf (stderr, "render: gain %+.3f dB%s -> %.3f LUFS (error %+.3f "
+          "LU), true peak <= %.3f dBTP%s\n", g, jobs[0]->use_limiter ? ""
+          : " (no limiter)", out_l, err, jobs[0]->after.true_peak_bound,
+          peaks_ok ? "" : " OVER");
     if (peaks_ok && fabs (err) < best_err) {
       best_err = fabs (err);
       best_g = g;
@@ -885,7 +1462,31 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
     }
     if (fabs (err) <= o->tolerance && peaks_ok)
       return TRUE;
-    if (pass == MAX_RENDER_PASSES - 1 && best_peaks_ok && best_err <= ACCEPT_LU) {
+    gdouble next = g;
+    if (fabs (err) > o->tolerance)
+    {
+      next = secant_next (&sec, g, err);
+      gboolean limiting = FALSE;
+      for (guint i = 0; i < n; i++)
+        limiting |= jobs[i]->use_limiter;
+      if (md && model_steps < MODEL_STEPS && limiting
+          && isfinite (model_l) && isfinite (out_l)) {
+        gint64 t0 = g_get_monotonic_time ();
+        gdouble off = out_l - model_l;
+        next = model_solve (jobs, n, o->target - off, g, 0.3, margin,
+            &model_l);
+        model_steps++;
+        if (g_getenv ("GM_DEBUG"))
+          fprintf (stderr, "model: offset %+.3f LU, next gain %+.3f dB, "
+              "%.3f s\n", off, next, (g_get_monotonic_time () - t0) / 1e6);
+      }
+      next = CLAMP (next, g_lo, g_hi);
+    }
+    /* the same gain and ceiling again would render the same output (the
+     * gain is at its bound): no pass left that could do better */
+    gboolean stuck = peaks_ok && fabs (next - g) < 1e-9;
+    if ((pass == MAX_RENDER_PASSES - 1 || stuck) && best_peaks_ok
+        && best_err <= ACCEPT_LU) {
       /* out of passes: take the best one if it meets the requirement */
       if (g == best_g)
         return TRUE;
@@ -897,17 +1498,21 @@ render_until_on_target (Job ** jobs, guint n, const Options * o,
           return FALSE;
       return TRUE;
     }
-    if (fabs (err) > o->tolerance)
-    {
-      gdouble next = secant_next (&sec, g, err);
-      g = CLAMP (next, g_lo, g_hi);
+    if (stuck) {
+      render_passes = pass + 1;
+      break;
     }
+    g = next;
+    /* the gain alone went over the ceiling after all: limit from now on */
+    for (guint i = 0; i < n; i++)
+      if (!peaks_ok)
+        jobs[i]->use_limiter = TRUE;
   }
   for (guint i = 0; i < n; i++) {
     if (best_peaks_ok)
       job_fail (jobs[i], "target %.1f LUFS not reached under the ceiling "
           "%.1f dBTP after %d render passes (closest %.2f LU away)",
-          o->target, o->ceiling, MAX_RENDER_PASSES, best_err);
+          o->target, o->ceiling, render_passes, best_err);
     else
       job_fail (jobs[i], "true peak stays over the ceiling %.1f dBTP after "
           "%d render passes", o->ceiling, MAX_RENDER_PASSES);
@@ -1501,10 +2106,15 @@ master_main (int argc, char **argv, gboolean demo)
       g_atomic_int_inc (&files_remaining);
       g_thread_pool_push (file_pool, jobs[i], NULL);
     }
+    g_mutex_lock (&files_lock);
     while (g_atomic_int_get (&files_remaining) > 0) {
-      g_usleep (200 * 1000);
+      g_cond_wait_until (&files_cond, &files_lock, g_get_monotonic_time ()
+          + 200 * G_TIME_SPAN_MILLISECOND);
+      g_mutex_unlock (&files_lock);
       print_progress ();
+      g_mutex_lock (&files_lock);
     }
+    g_mutex_unlock (&files_lock);
     g_thread_pool_free (file_pool, FALSE, TRUE);
   }
 
