@@ -51,6 +51,7 @@
 #include <string.h>
 
 #include "gstmasterchain.h"
+#include "gstmasterenum.h"
 
 GST_DEBUG_CATEGORY_STATIC (master_chain_debug);
 #define GST_CAT_DEFAULT master_chain_debug
@@ -117,7 +118,7 @@ gst_master_chain_preset_get_type (void)
     {0, NULL, NULL},
   };
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMasterChainPreset", values);
+    GType t = gst_master_enum_register ("GstMasterChainPreset", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -134,7 +135,7 @@ gst_master_chain_mode_get_type (void)
     {0, NULL, NULL},
   };
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMasterChainMode", values);
+    GType t = gst_master_enum_register ("GstMasterChainMode", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -159,7 +160,7 @@ gst_master_chain_character_get_type (void)
     {0, NULL, NULL},
   };
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMasterChainCharacter", values);
+    GType t = gst_master_enum_register ("GstMasterChainCharacter", values);
     g_once_init_leave (&type, t);
   }
   return type;

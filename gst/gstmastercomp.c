@@ -28,6 +28,7 @@
 #endif
 
 #include "gstmastercomp.h"
+#include "gstmasterenum.h"
 #include "gstmastermessage.h"
 
 #include <gst/audio/audio.h>
@@ -81,7 +82,7 @@ gst_master_comp_detector_get_type (void)
     {0, NULL, NULL}
   };
   if (g_once_init_enter (&id)) {
-    GType t = g_enum_register_static ("GstMasterCompDetector", values);
+    GType t = gst_master_enum_register ("GstMasterCompDetector", values);
     g_once_init_leave (&id, t);
   }
   return (GType) id;
@@ -98,7 +99,7 @@ gst_master_comp_mode_get_type (void)
     {0, NULL, NULL}
   };
   if (g_once_init_enter (&id)) {
-    GType t = g_enum_register_static ("GstMasterCompMode", values);
+    GType t = gst_master_enum_register ("GstMasterCompMode", values);
     g_once_init_leave (&id, t);
   }
   return (GType) id;

@@ -42,6 +42,7 @@
 #endif
 
 #include "gstmastereq.h"
+#include "gstmasterenum.h"
 
 #include <math.h>
 #include <string.h>
@@ -92,7 +93,7 @@ gst_master_eq_band_type_get_type (void)
     {0, NULL, NULL}
   };
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMasterEqBandType", values);
+    GType t = gst_master_enum_register ("GstMasterEqBandType", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -110,7 +111,7 @@ gst_master_eq_slope_type_get_type (void)
     {0, NULL, NULL}
   };
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMasterEqSlopeType", values);
+    GType t = gst_master_enum_register ("GstMasterEqSlopeType", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -130,7 +131,7 @@ gst_master_eq_channels_get_type (void)
     {0, NULL, NULL}
   };
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMasterEqChannels", values);
+    GType t = gst_master_enum_register ("GstMasterEqChannels", values);
     g_once_init_leave (&type, t);
   }
   return type;

@@ -71,6 +71,7 @@
 #endif
 
 #include "gstmasterfade.h"
+#include "gstmasterenum.h"
 
 #include <math.h>
 #include <string.h>
@@ -128,7 +129,7 @@ gst_master_fade_curve_get_type (void)
     {0, NULL, NULL}
   };
   if (g_once_init_enter (&id)) {
-    GType t = g_enum_register_static ("GstMasterFadeCurve", values);
+    GType t = gst_master_enum_register ("GstMasterFadeCurve", values);
     g_once_init_leave (&id, t);
   }
   return (GType) id;

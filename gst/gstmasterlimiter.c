@@ -32,6 +32,7 @@
 #endif
 
 #include "gstmasterlimiter.h"
+#include "gstmasterenum.h"
 #include "gstmastermessage.h"
 
 #include <gst/controller/controller.h>
@@ -84,7 +85,7 @@ gst_master_limiter_oversampling_get_type (void)
     {0, NULL, NULL}
   };
   if (g_once_init_enter (&id)) {
-    GType t = g_enum_register_static ("GstMasterLimiterOversampling", values);
+    GType t = gst_master_enum_register ("GstMasterLimiterOversampling", values);
     g_once_init_leave (&id, t);
   }
   return (GType) id;

@@ -46,6 +46,7 @@
 #include <math.h>
 
 #include "gstmasterloudnorm.h"
+#include "gstmasterenum.h"
 #include "gstmastermessage.h"
 
 GST_DEBUG_CATEGORY_STATIC (master_loudnorm_debug);
@@ -120,7 +121,7 @@ gst_master_loudnorm_preset_get_type (void)
     {0, NULL, NULL},
   };
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMasterLoudnormPreset", values);
+    GType t = gst_master_enum_register ("GstMasterLoudnormPreset", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -138,7 +139,7 @@ gst_master_loudnorm_mode_get_type (void)
     {0, NULL, NULL},
   };
   if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstMasterLoudnormMode", values);
+    GType t = gst_master_enum_register ("GstMasterLoudnormMode", values);
     g_once_init_leave (&type, t);
   }
   return type;

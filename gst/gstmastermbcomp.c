@@ -30,6 +30,7 @@
 #endif
 
 #include "gstmastermbcomp.h"
+#include "gstmasterenum.h"
 #include "gstmastermessage.h"
 
 #include <gst/audio/audio.h>
@@ -238,7 +239,7 @@ gst_master_mb_comp_slope_get_type (void)
     {0, NULL, NULL}
   };
   if (g_once_init_enter (&id)) {
-    GType t = g_enum_register_static ("GstMasterMbCompSlope", values);
+    GType t = gst_master_enum_register ("GstMasterMbCompSlope", values);
     g_once_init_leave (&id, t);
   }
   return (GType) id;

@@ -56,6 +56,7 @@
 #endif
 
 #include "gstmastersaturator.h"
+#include "gstmasterenum.h"
 #include "gstmastermessage.h"
 
 #include <math.h>
@@ -101,7 +102,7 @@ gst_master_saturator_model_get_type (void)
     {0, NULL, NULL}
   };
   if (g_once_init_enter (&id)) {
-    GType t = g_enum_register_static ("GstMasterSaturatorModel", values);
+    GType t = gst_master_enum_register ("GstMasterSaturatorModel", values);
     g_once_init_leave (&id, t);
   }
   return (GType) id;
