@@ -572,6 +572,19 @@ gst_master_limiter_sink_event (GstBaseTransform * trans, GstEvent * event)
         reset_stream (self);
       }
       break;
+    case GST_EVENT_CAPS:{
+      /* renegotiation: the delay line holds audio of the old format; push
+       * it out under the old caps before setup() rebuilds the state */
+      GstCaps *caps;
+      GstAudioInfo info;
+      gst_event_parse_caps (event, &caps);
+      if (self->in_frames > 0 && gst_audio_info_from_caps (&info, caps)
+          && !gst_audio_info_is_equal (&info, &GST_AUDIO_FILTER (trans)->info)) {
+        drain (self);
+        reset_stream (self);
+      }
+      break;
+    }
     case GST_EVENT_FLUSH_STOP:
       reset_stream (self);
       break;

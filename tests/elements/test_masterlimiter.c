@@ -424,6 +424,57 @@ GST_START_TEST (test_short_stream)
 }
 GST_END_TEST;
 
+/* A mid-stream caps change (48 -> 44.1 kHz) pushes the delay line's
+ * audio out under the old caps first: every frame comes out, the old-rate
+ * part unchanged (it is under the ceiling). */
+GST_START_TEST (test_caps_change_drains)
+{
+  const gint C = 2;
+  const gsize n1 = 4800, n2 = 4410;
+  float *x1 = g_new0 (float, n1 * C), *x2 = g_new0 (float, n2 * C);
+  gen_sine (x1, n1, C, 48000, 1000.0, 0.5, 0);
+  gen_sine (x2, n2, C, 44100, 1000.0, 0.5, 0);
+  GstHarness *h = make_harness ("F32LE", 48000, C, NULL);
+  fail_unless_equals_int (gst_harness_push (h, master_test_buffer_f32 (x1, n1, C, 48000, 0)),
+      GST_FLOW_OK);
+  gchar *caps = master_test_caps_string ("F32LE", 44100, C);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  GstBuffer *b2 = master_test_buffer_f32 (x2, n2, C, 44100, 0);
+  GST_BUFFER_PTS (b2) = 100 * GST_MSECOND;      /* continues after 0.1 s */
+  fail_unless_equals_int (gst_harness_push (h, b2), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  gsize frames = 0, old_rate_frames = 0;
+  gboolean old_part_equal = TRUE;
+  GstBuffer *b;
+  while ((b = gst_harness_try_pull (h))) {
+    GstMapInfo map;
+    gst_buffer_map (b, &map, GST_MAP_READ);
+    gsize m = map.size / (sizeof (float) * C);
+    if (GST_BUFFER_PTS (b) < 100 * GST_MSECOND) {
+      /* old format: compare with the input */
+      if (old_rate_frames + m > n1
+          || memcmp (map.data, x1 + old_rate_frames * C, map.size) != 0)
+        old_part_equal = FALSE;
+      old_rate_frames += m;
+    }
+    frames += m;
+    gst_buffer_unmap (b, &map);
+    gst_buffer_unref (b);
+  }
+  g_print ("caps change: %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+      " frames out, %" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " at the old rate\n",
+      frames, n1 + n2, old_rate_frames, n1);
+  fail_unless_equals_uint64 (old_rate_frames, n1);
+  fail_unless (old_part_equal, "old-rate audio changed");
+  fail_unless_equals_uint64 (frames, n1 + n2);
+  g_free (x1);
+  g_free (x2);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *
 masterlimiter_suite (void)
 {
@@ -440,6 +491,7 @@ masterlimiter_suite (void)
   tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_short_stream);
   tcase_add_test (tc, test_discont);
+  tcase_add_test (tc, test_caps_change_drains);
   return s;
 }
 
