@@ -347,30 +347,23 @@ GST_START_TEST (test_renegotiate_channels)
     g_free (in);
     GstBuffer *buf;
     while ((buf = gst_harness_try_pull (h))) {
-      GstCaps *cur = gst_pad_get_current_caps (h->sinkpad);
-      gint ch = 0;
-      gst_structure_get_int (gst_caps_get_structure (cur, 0), "channels", &ch);
-      gst_caps_unref (cur);
-      out_frames += gst_buffer_get_size (buf) / (ch * sizeof (float));
+      /* by duration: a tail drained under the old caps may be pulled after
+       * the new caps arrived, so the current channel count can be wrong */
+      out_frames += gst_util_uint64_scale_int_round (GST_BUFFER_DURATION (buf), rate,
+          GST_SECOND);
       gst_buffer_unref (buf);
     }
   }
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   GstBuffer *buf;
   while ((buf = gst_harness_try_pull (h))) {
-    GstCaps *cur = gst_pad_get_current_caps (h->sinkpad);
-    gint ch = 0;
-    gst_structure_get_int (gst_caps_get_structure (cur, 0), "channels", &ch);
-    gst_caps_unref (cur);
-    out_frames += gst_buffer_get_size (buf) / (ch * sizeof (float));
+    out_frames += gst_util_uint64_scale_int_round (GST_BUFFER_DURATION (buf), rate,
+        GST_SECOND);
     gst_buffer_unref (buf);
   }
   g_print ("renegotiation 2 -> 1 -> 2 channels: %zu frames in, %zu out\n", in_frames, out_frames);
-  /* lookahead stages may drop their withheld tail at a format change, but
-   * never more than the chain's latency per change */
-  fail_unless (out_frames <= in_frames);
-  fail_unless (out_frames + 2 * (gsize) (0.02 * rate) >= in_frames,
-      "%zu of %zu frames lost", in_frames - out_frames, in_frames);
+  /* lookahead stages drain their withheld tail before a format change */
+  fail_unless_equals_uint64 (out_frames, in_frames);
   gst_harness_teardown (h);
   gst_object_unref (chain);
 }
