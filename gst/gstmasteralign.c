@@ -96,3 +96,40 @@ gst_master_align_drain_frames (const GstMasterAlign * a)
     return 0;
   return a->latency;
 }
+
+void
+gst_master_align_drain (GstMasterAlign * a, GstPad * srcpad, gint rate,
+    gint bpf, GstMasterAlignProcess process, gpointer user_data)
+{
+  guint n = gst_master_align_drain_frames (a);
+  GstBuffer *buf;
+  GstMapInfo map;
+
+  if (n == 0 || bpf == 0)
+    return;
+  buf = gst_buffer_new_allocate (NULL, (gsize) n * bpf, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_READWRITE);
+  memset (map.data, 0, map.size);
+  process (user_data, map.data, n);
+  gst_buffer_unmap (buf, &map);
+  if (gst_master_align_output (a, buf, n, rate, bpf)) {
+    GST_DEBUG_OBJECT (srcpad, "draining %" G_GSIZE_FORMAT " frames",
+        gst_buffer_get_size (buf) / bpf);
+    gst_pad_push (srcpad, buf);
+  } else {
+    gst_buffer_unref (buf);
+  }
+}
+
+void
+gst_master_latency_query_add (GstQuery * query, GstClockTime latency)
+{
+  gboolean live;
+  GstClockTime min, max;
+
+  gst_query_parse_latency (query, &live, &min, &max);
+  min += latency;
+  if (GST_CLOCK_TIME_IS_VALID (max))
+    max += latency;
+  gst_query_set_latency (query, live, min, max);
+}

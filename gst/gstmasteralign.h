@@ -47,6 +47,19 @@ gboolean gst_master_align_output (GstMasterAlign * a, GstBuffer * buf,
 /* Frames of silence to process at EOS to drain the tail (0 = nothing). */
 guint gst_master_align_drain_frames (const GstMasterAlign * a);
 
+/* Processes `n_frames` interleaved frames in place (the element's dsp). */
+typedef void (*GstMasterAlignProcess) (gpointer user_data, gpointer data,
+    guint n_frames);
+
+/* EOS: runs gst_master_align_drain_frames() frames of silence through
+ * `process` and pushes what comes out, restamped, on `srcpad`. */
+void gst_master_align_drain (GstMasterAlign * a, GstPad * srcpad, gint rate,
+    gint bpf, GstMasterAlignProcess process, gpointer user_data);
+
+/* Adds an element's own latency (ns) to a LATENCY query answered upstream:
+ * min += latency, and max too unless it is unbounded. */
+void gst_master_latency_query_add (GstQuery * query, GstClockTime latency);
+
 G_END_DECLS
 
 #endif

@@ -34,6 +34,7 @@
 #include "gstmasterlimiter.h"
 #include "gstmasterenum.h"
 #include "gstmastermessage.h"
+#include "gstmasteralign.h"
 
 #include <gst/controller/controller.h>
 #include <math.h>
@@ -602,17 +603,9 @@ gst_master_limiter_query (GstBaseTransform * trans, GstPadDirection direction,
   gboolean res = GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction, query);
 
   if (res && direction == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gboolean live;
-    GstClockTime min, max;
-    gst_query_parse_latency (query, &live, &min, &max);
-    if (self->latency > 0 && self->rate > 0) {
-      GstClockTime ours = gst_util_uint64_scale_int_round (self->latency, GST_SECOND,
-          self->rate);
-      min += ours;
-      if (GST_CLOCK_TIME_IS_VALID (max))
-        max += ours;
-      gst_query_set_latency (query, live, min, max);
-    }
+    if (self->latency > 0 && self->rate > 0)
+      gst_master_latency_query_add (query,
+          gst_util_uint64_scale_int_round (self->latency, GST_SECOND, self->rate));
   }
   return res;
 }

@@ -523,26 +523,20 @@ gst_master_mb_comp_transform_ip (GstBaseTransform * bt, GstBuffer * buf)
 }
 
 static void
+drain_process (gpointer user_data, gpointer data, guint n)
+{
+  process (user_data, data, n);
+}
+
+static void
 drain (GstMasterMbComp * self)
 {
   GstAudioFilter *filter = GST_AUDIO_FILTER (self);
-  gint bpf = GST_AUDIO_INFO_BPF (&filter->info);
-  gint rate = GST_AUDIO_INFO_RATE (&filter->info);
-  guint n = gst_master_align_drain_frames (&self->align);
-  GstBuffer *buf;
-  GstMapInfo map;
 
-  if (n == 0 || !self->mb || bpf == 0)
-    return;
-  buf = gst_buffer_new_allocate (NULL, (gsize) n * bpf, NULL);
-  gst_buffer_map (buf, &map, GST_MAP_READWRITE);
-  memset (map.data, 0, map.size);
-  process (self, map.data, n);
-  gst_buffer_unmap (buf, &map);
-  if (gst_master_align_output (&self->align, buf, n, rate, bpf))
-    gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (self), buf);
-  else
-    gst_buffer_unref (buf);
+  if (self->mb)
+    gst_master_align_drain (&self->align, GST_BASE_TRANSFORM_SRC_PAD (self),
+        GST_AUDIO_INFO_RATE (&filter->info), GST_AUDIO_INFO_BPF (&filter->info),
+        drain_process, self);
 }
 
 static gboolean
@@ -591,16 +585,10 @@ gst_master_mb_comp_query (GstBaseTransform * bt, GstPadDirection direction,
 
   if (res && direction == GST_PAD_SRC
       && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gboolean live;
-    GstClockTime min, max, lat;
     gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (bt)->info);
     guint frames = g_atomic_int_get (&self->latency);
-    gst_query_parse_latency (query, &live, &min, &max);
-    lat = rate > 0 ? gst_util_uint64_scale_int (frames, GST_SECOND, rate) : 0;
-    min += lat;
-    if (GST_CLOCK_TIME_IS_VALID (max))
-      max += lat;
-    gst_query_set_latency (query, live, min, max);
+    gst_master_latency_query_add (query,
+        rate > 0 ? gst_util_uint64_scale_int (frames, GST_SECOND, rate) : 0);
   }
   return res;
 }

@@ -58,6 +58,7 @@
 #include "gstmastersaturator.h"
 #include "gstmasterenum.h"
 #include "gstmastermessage.h"
+#include "gstmasteralign.h"
 
 #include <math.h>
 #include <string.h>
@@ -612,18 +613,13 @@ gst_master_saturator_query (GstBaseTransform * trans, GstPadDirection direction,
   GstMasterSaturator *self = GST_MASTER_SATURATOR (trans);
 
   if (direction == GST_PAD_SRC && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gboolean live;
-    GstClockTime min, max, ours;
+    GstClockTime ours;
     if (!gst_pad_peer_query (trans->sinkpad, query))
       return FALSE;
-    gst_query_parse_latency (query, &live, &min, &max);
     ours = self->rate > 0 ? frames_to_time (self, self->latency) : 0;
     GST_DEBUG_OBJECT (self, "adding latency %" GST_TIME_FORMAT,
         GST_TIME_ARGS (ours));
-    min += ours;
-    if (GST_CLOCK_TIME_IS_VALID (max))
-      max += ours;
-    gst_query_set_latency (query, live, min, max);
+    gst_master_latency_query_add (query, ours);
     return TRUE;
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans, direction,
