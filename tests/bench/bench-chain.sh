@@ -44,6 +44,23 @@ for frames in 1024 48; do
     default='masterchain mode=live preset=streaming' | tee "$tmp/out-$frames.txt"
 done
 
+# Each stage alone with the settings it has in the full chain (same
+# signal, 1024-frame buffers), so the chain's cost can be attributed; the
+# stages after the loudness stage see a different level in the chain, so
+# the parts need not add up exactly. The EQ gets the chain's six bands.
+eqs="mastereq num-bands=6 $(echo "$full" | grep -o 'eq::band[^ ]*' | sed 's/^eq:://' | tr '\n' ' ')"
+echo "== stages alone, 1024-frame buffers"
+mb="mastermbcomp num-bands=4"
+for b in 0 1 2 3; do mb+=" band$b::threshold=-24 band$b::ratio=2"; done
+"${pin[@]}" "$bench" --buffer-frames 1024 "$@" \
+  eq="$eqs" mbcomp="$mb" \
+  saturator='mastersaturator oversampling=2 model=tape drive=4 mix=1' \
+  imager='masterimager width=1.2 bass-mono=120' \
+  loudnorm='masterloudnorm mode=live preset=streaming' \
+  limiter='masterlimiter oversampling=4 true-peak=true' \
+  meter='mastermeter' \
+  neutral-sat='mastersaturator mix=0 drive=0' neutral-comp='mastercomp ratio=1'
+
 rt() { awk -v n="$2" '$1 == n { sub("x", "", $2); print $2 }' "$tmp/out-$1.txt"; }
 ns() { awk -v n="$2" '$1 == n { print $3 }' "$tmp/out-$1.txt"; }
 echo
