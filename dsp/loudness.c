@@ -1,6 +1,7 @@
 /* gst-mastering: BS.1770 / EBU R128 loudness measurement. See loudness.h. */
 #include "loudness.h"
 #include "kweight.h"
+#include "nonfinite.h"
 
 #include <float.h>
 #include <math.h>
@@ -24,6 +25,12 @@ typedef double v2du __attribute__ ((vector_size (16), aligned (8)));
 typedef long long v2l __attribute__ ((vector_size (16)));
 typedef long long v4l __attribute__ ((vector_size (32)));
 typedef double v4du __attribute__ ((vector_size (32), aligned (8)));
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define MASTER_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define MASTER_CLONES
+#endif
 
 /* branch-free |x| and max on vectors (andpd / cmppd + blend) */
 #define V4_ABS_MASK ((v4l) { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX })
@@ -476,19 +483,13 @@ tp_scan (const double (*coef)[32], const double *x, size_t n, const int P,
   return mx;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#endif
-static double
+MASTER_CLONES static double
 tp_scan_4x (const double (*coef)[32], const double *x, size_t n)
 {
   return tp_scan (coef, x, n, 3, 12);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#endif
-static double
+MASTER_CLONES static double
 tp_scan_2x (const double (*coef)[32], const double *x, size_t n)
 {
   return tp_scan (coef, x, n, 1, 24);
@@ -553,7 +554,7 @@ tp_process_##sfx (MasterLoudness * m, const T * src, size_t n)                \
 /* Filter @n frames of @src through the K-weighting of each channel, write
  * the weighted energy of every frame to @e and track sample peaks. */
 #define DEFINE_KW(sfx, T)                                                     \
-static void                                                                   \
+MASTER_CLONES static void                                                     \
 kw_process_##sfx (MasterLoudness * m, const T * src, size_t n, double *e)     \
 {                                                                             \
   const unsigned int ch = m->channels;                                        \
@@ -675,15 +676,19 @@ static double
 window_sum (const MasterLoudness * m, unsigned long long N)
 {
   const unsigned long long F = m->n_frames, st = m->step_frames;
-  unsigned long long a = F > N ? F - N : 0, B = F - m->step_fill, A, k;
+  unsigned long long a = F > N ? F - N : 0, B = F - m->step_fill, A, k, n;
   double s;
 
   A = (a + st - 1) / st * st;
   if (A >= B)
     return frame_sum (m, a, F);
   s = frame_sum (m, a, A);
-  for (k = A / st; k < B / st; k++)
-    s += m->step_energy[k % m->step_ring];
+  k = (A / st) % m->step_ring;
+  for (n = (B - A) / st; n > 0; n--) {
+    s += m->step_energy[k];
+    if (++k == m->step_ring)
+      k = 0;
+  }
   return s + m->step_acc;
 }
 
@@ -700,6 +705,7 @@ reset_state (MasterLoudness * m)
   memset (m->step_energy, 0, m->step_ring * sizeof (double));
   m->momentary_max_energy = 0.0;
   m->short_term_max_energy = 0.0;
+  m->m_run = m->s_run = 0.0;
   hist_clear (&m->gate);
   hist_clear (&m->st);
   memset (m->sample_peak, 0, sizeof (m->sample_peak));
@@ -754,6 +760,8 @@ master_loudness_init (MasterLoudness * m, unsigned int rate,
   m->s_frames = 30 * m->frames_per_block;
   m->frame_ring = m->s_frames + m->step_frames;
   m->step_ring = m->s_frames / m->step_frames + 3;
+  m->grid_exact = m->m_frames % m->step_frames == 0 &&
+      m->s_frames % m->step_frames == 0;
   m->live_refresh_div = MASTER_LOUDNESS_LIVE_REFRESH_DIV;
   tp_design (m);
 
@@ -835,15 +843,34 @@ static void
 finish_step (MasterLoudness * m)
 {
   unsigned long long k = m->n_frames / m->step_frames - 1;
-  double e;
+  size_t idx = k % m->step_ring;
+  double e, em, es;
 
-  m->step_energy[k % m->step_ring] = m->step_acc;
+  m->step_energy[idx] = m->step_acc;
   m->step_acc = 0.0;
   m->step_fill = 0;
-  e = window_sum (m, m->m_frames) / (double) m->m_frames;
+  if (m->grid_exact) {
+    /* windows of whole steps: running sums, re-summed exactly once per
+     * ring turn so rounding never accumulates */
+    const size_t ring = m->step_ring, ms = m->m_frames / m->step_frames,
+        ss = m->s_frames / m->step_frames;
+    if (idx == 0) {
+      m->m_run = window_sum (m, m->m_frames);
+      m->s_run = window_sum (m, m->s_frames);
+    } else {
+      m->m_run += m->step_energy[idx] - m->step_energy[(idx + ring - ms) % ring];
+      m->s_run += m->step_energy[idx] - m->step_energy[(idx + ring - ss) % ring];
+    }
+    em = m->m_run;
+    es = m->s_run;
+  } else {
+    em = window_sum (m, m->m_frames);
+    es = window_sum (m, m->s_frames);
+  }
+  e = em / (double) m->m_frames;
   if (e > m->momentary_max_energy)
     m->momentary_max_energy = e;
-  e = window_sum (m, m->s_frames) / (double) m->s_frames;
+  e = es / (double) m->s_frames;
   if (e > m->short_term_max_energy)
     m->short_term_max_energy = e;
 }
@@ -867,35 +894,6 @@ finish_block (MasterLoudness * m)
     if (e >= energy_threshold_abs ())
       hist_push (&m->st, e);
   }
-}
-
-/* Non-finite detection on the exponent bits: branch-free, vectorisable. */
-static int
-has_nonfinite_f32 (const float *s, size_t n)
-{
-  uint32_t bad = 0;
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    uint32_t u;
-    memcpy (&u, &s[i], sizeof (u));
-    bad |= ((u & 0x7f800000u) == 0x7f800000u);
-  }
-  return bad != 0;
-}
-
-static int
-has_nonfinite_f64 (const double *s, size_t n)
-{
-  uint64_t bad = 0;
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    uint64_t u;
-    memcpy (&u, &s[i], sizeof (u));
-    bad |= ((u & 0x7ff0000000000000ull) == 0x7ff0000000000000ull);
-  }
-  return bad != 0;
 }
 
 static double
@@ -936,18 +934,10 @@ master_loudness_add_##sfx (MasterLoudness * m, const type * src,              \
       piece = k;                                                              \
     if (piece > n_frames)                                                     \
       piece = n_frames;                                                       \
-    if (has_nonfinite_##sfx (src, piece * ch)) {                              \
-      type *tmp = (type *) m->scratch;                                        \
-      size_t i;                                                               \
-      for (i = 0; i < piece * ch; i++) {                                      \
-        if (isfinite (src[i])) {                                              \
-          tmp[i] = src[i];                                                    \
-        } else {                                                              \
-          tmp[i] = 0;                                                         \
-          m->n_nonfinite++;                                                   \
-        }                                                                     \
-      }                                                                       \
-      in = tmp;                                                               \
+    if (master_nonfinite_any_##sfx (src, piece * ch)) {                       \
+      m->n_nonfinite += master_nonfinite_zero_##sfx ((type *) m->scratch,     \
+          src, piece * ch);                                                   \
+      in = (const type *) m->scratch;                                         \
     }                                                                         \
     kw_process_##sfx (m, in, piece, m->frame_energy + pos);                   \
     kw_flush (m);                                                             \

@@ -135,6 +135,8 @@ typedef struct {
   /* energy of the last steps (index: step number % step_ring) */
   double *step_energy;
   size_t step_ring;
+  int grid_exact;               /* windows are whole steps (rate % 100 == 0) */
+  double m_run, s_run;          /* running 400 ms / 3 s step sums (grid_exact) */
 
   double momentary_max_energy;  /* max of the 400 ms mean since reset */
   double short_term_max_energy; /* max of the 3 s mean since reset */

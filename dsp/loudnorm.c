@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "loudness.h"
+#include "nonfinite.h"
 #include "master-orc.h"
 
 /* Frames handled per inner step: bounds the gain-curve and scratch buffers. */
@@ -293,13 +294,9 @@ master_loudnorm_process_##sfx (MasterLoudnorm * s, T * dst, const T * src,    \
       n = s->ramp_left;                                                       \
     const int ns = (int) n * ch;                                              \
     /* Non-finite input: measure and output it as 0. */                      \
-    T probe = 0;                                                              \
-    for (int i = 0; i < ns; i++)                                              \
-      probe += src[i] * (T) 0;                                                \
     const T *in = src;                                                        \
-    if (probe != probe) {                                                     \
-      for (int i = 0; i < ns; i++)                                            \
-        s->scratch_##sfx[i] = isfinite (src[i]) ? src[i] : (T) 0;             \
+    if (master_nonfinite_any_##sfx (src, (size_t) ns)) {                      \
+      master_nonfinite_zero_##sfx (s->scratch_##sfx, src, (size_t) ns);       \
       in = s->scratch_##sfx;                                                  \
       flags |= MASTER_LOUDNORM_NONFINITE_INPUT;                               \
     }                                                                         \
@@ -307,17 +304,17 @@ master_loudnorm_process_##sfx (MasterLoudnorm * s, T * dst, const T * src,    \
       master_loudness_add_##sfx (&s->meter, in, (size_t) n);                  \
     if (s->ramp_left > 0) {                                                   \
       T *curve = s->curve_##sfx;                                              \
-      double g = s->g;                                                        \
+      /* g0 + k step, not a running sum: no serial chain of additions */    \
+      const double g0 = s->g, gs = s->g_step;                                 \
+      double g = g0 + (double) n * gs;                                        \
       if (ch == 1 || (ch == 2 && sizeof (T) == sizeof (float))) {             \
-        for (long i = 0; i < n; i++) {                                        \
-          g += s->g_step;                                                     \
-          curve[i] = (T) g;                                                   \
-        }                                                                     \
+        for (long i = 0; i < n; i++)                                          \
+          curve[i] = (T) (g0 + (double) (i + 1) * gs);                        \
       } else {                                                                \
         for (long i = 0; i < n; i++) {                                        \
-          g += s->g_step;                                                     \
+          const T gi = (T) (g0 + (double) (i + 1) * gs);                      \
           for (int c = 0; c < ch; c++)                                        \
-            curve[i * ch + c] = (T) g;                                        \
+            curve[i * ch + c] = gi;                                           \
         }                                                                     \
       }                                                                       \
       s->ramp_left -= n;                                                      \
