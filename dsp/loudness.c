@@ -455,17 +455,24 @@ tp_scan (const double (*coef)[32], const double *x, size_t n, const int P,
   int p, t;
 
   for (; i + 4 <= n; i += 4) {
-    v4d acc[3] = { {0}, {0}, {0} };
+    v4d a0 = { 0 }, a1 = { 0 }, a2 = { 0 };
+#pragma GCC unroll 32
     for (t = 0; t < T; t++) {
       v4d xv = *(const v4du *) (x + i - t);
-      for (p = 0; p < P; p++)
-        acc[p] += coef[p][t] * xv;
-    }
-    for (p = 0; p < P; p++)
-      {
-        v4d ab = V4_ABS (acc[p]);
-        m4 = V4_MAX (m4, ab);
+      a0 += coef[0][t] * xv;
+      if (P > 1) {
+        a1 += coef[1][t] * xv;
+        a2 += coef[2][t] * xv;
       }
+    }
+    a0 = V4_ABS (a0);
+    m4 = V4_MAX (m4, a0);
+    if (P > 1) {
+      a1 = V4_ABS (a1);
+      a2 = V4_ABS (a2);
+      a1 = V4_MAX (a1, a2);
+      m4 = V4_MAX (m4, a1);
+    }
   }
   for (; i < n; i++) {
     for (p = 0; p < P; p++) {
@@ -551,8 +558,62 @@ tp_process_##sfx (MasterLoudness * m, const T * src, size_t n)                \
 
 /* ---- K-weighting ---- */
 
-/* Filter @n frames of @src through the K-weighting of each channel, write
- * the weighted energy of every frame to @e and track sample peaks. */
+/* One channel pair (c, c + 1) through the K-weighting, frame stride CH:
+ * u = shelf, z = high pass, both direct form I (the only loop-carried
+ * dependency is one multiply-add per filter). OP: = or += into e[i]. */
+#define KW_PAIR(T, CH, OP)                                                    \
+  do {                                                                        \
+    double *s0 = m->kstate[c], *s1 = m->kstate[c + 1];                        \
+    v2d x1 = { s0[0], s1[0] }, x2 = { s0[1], s1[1] };                         \
+    v2d u1 = { s0[2], s1[2] }, u2 = { s0[3], s1[3] };                         \
+    v2d z1 = { s0[4], s1[4] }, z2 = { s0[5], s1[5] };                         \
+    const v2d w = { m->weight[c], m->weight[c + 1] };                         \
+    const T *s = src + c;                                                     \
+    for (size_t i = 0; i < n; i++) {                                          \
+      v2d x = { (double) s[i * (CH)], (double) s[i * (CH) + 1] };             \
+      v2d u = b0 * x + b1 * x1 + b2 * x2 - a2 * u2 - a1 * u1;                 \
+      v2d z = u - 2.0 * u1 + u2 - r2 * z2 - r1 * z1;                          \
+      v2d ez = w * z * z;                                                     \
+      x2 = x1;                                                                \
+      x1 = x;                                                                 \
+      u2 = u1;                                                                \
+      u1 = u;                                                                 \
+      z2 = z1;                                                                \
+      z1 = z;                                                                 \
+      e[i] OP ez[0] + ez[1];                                                  \
+    }                                                                         \
+    s0[0] = x1[0]; s1[0] = x1[1];                                             \
+    s0[1] = x2[0]; s1[1] = x2[1];                                             \
+    s0[2] = u1[0]; s1[2] = u1[1];                                             \
+    s0[3] = u2[0]; s1[3] = u2[1];                                             \
+    s0[4] = z1[0]; s1[4] = z1[1];                                             \
+    s0[5] = z2[0]; s1[5] = z2[1];                                             \
+  } while (0)
+
+#define KW_ONE(T, CH, OP)                                                     \
+  do {                                                                        \
+    double *st = m->kstate[c];                                                \
+    double x1 = st[0], x2 = st[1], u1 = st[2], u2 = st[3], z1 = st[4],        \
+        z2 = st[5];                                                           \
+    const double w = m->weight[c];                                            \
+    const T *s = src + c;                                                     \
+    for (size_t i = 0; i < n; i++) {                                          \
+      double x = (double) s[i * (CH)];                                        \
+      double u = b0 * x + b1 * x1 + b2 * x2 - a2 * u2 - a1 * u1;              \
+      double z = u - 2.0 * u1 + u2 - r2 * z2 - r1 * z1;                       \
+      x2 = x1;                                                                \
+      x1 = x;                                                                 \
+      u2 = u1;                                                                \
+      u1 = u;                                                                 \
+      z2 = z1;                                                                \
+      z1 = z;                                                                 \
+      e[i] OP w * z * z;                                                      \
+    }                                                                         \
+    st[0] = x1; st[1] = x2; st[2] = u1; st[3] = u2; st[4] = z1; st[5] = z2;   \
+  } while (0)
+
+/* Filter @n frames of @src through the K-weighting of each channel and
+ * write the weighted energy of every frame to @e. */
 #define DEFINE_KW(sfx, T)                                                     \
 MASTER_CLONES static void                                                     \
 kw_process_##sfx (MasterLoudness * m, const T * src, size_t n, double *e)     \
@@ -561,79 +622,97 @@ kw_process_##sfx (MasterLoudness * m, const T * src, size_t n, double *e)     \
   const double b0 = m->kw[0], b1 = m->kw[1], b2 = m->kw[2], a1 = m->kw[3],    \
       a2 = m->kw[4], r1 = m->kw[5], r2 = m->kw[6];                            \
   unsigned int c = 0;                                                         \
-  size_t i;                                                                   \
                                                                               \
-  for (c = 0; c + 2 <= ch; c += 2) {                                          \
-    double *s0 = m->kstate[c], *s1 = m->kstate[c + 1];                        \
-    v2d x1 = { s0[0], s1[0] }, x2 = { s0[1], s1[1] };                         \
-    v2d u1 = { s0[2], s1[2] }, u2 = { s0[3], s1[3] };                         \
-    v2d z1 = { s0[4], s1[4] }, z2 = { s0[5], s1[5] };                         \
-    v2d pk = { 0.0, 0.0 };                                                    \
-    const v2d w = { m->weight[c], m->weight[c + 1] };                         \
-    const T *s = src + c;                                                     \
-    for (i = 0; i < n; i++) {                                                 \
-      v2d x = { (double) s[i * ch], (double) s[i * ch + 1] };                 \
-      v2d ax = v2_abs (x);                                                    \
-      v2d u = b0 * x + b1 * x1 + b2 * x2 - a2 * u2 - a1 * u1;                 \
-      v2d z = u - 2.0 * u1 + u2 - r2 * z2 - r1 * z1;                          \
-      v2d ez = w * z * z;                                                     \
-      pk = v2_max (pk, ax);                                                   \
-      x2 = x1;                                                                \
-      x1 = x;                                                                 \
-      u2 = u1;                                                                \
-      u1 = u;                                                                 \
-      z2 = z1;                                                                \
-      z1 = z;                                                                 \
-      if (c == 0)                                                             \
-        e[i] = ez[0] + ez[1];                                                 \
-      else                                                                    \
-        e[i] += ez[0] + ez[1];                                                \
+  if (ch == 2) {                                                              \
+    KW_PAIR (T, 2, =);                                                        \
+    return;                                                                   \
+  }                                                                           \
+  if (ch == 1) {                                                              \
+    KW_ONE (T, 1, =);                                                         \
+    return;                                                                   \
+  }                                                                           \
+  KW_PAIR (T, ch, =);                                                         \
+  for (c = 2; c + 2 <= ch; c += 2)                                            \
+    KW_PAIR (T, ch, +=);                                                      \
+  if (c < ch)                                                                 \
+    KW_ONE (T, ch, +=);                                                       \
+}
+
+/* max of two vectors of non-NaN values */
+#if defined(__SSE2__)
+#define VMAX_32(a, b) __builtin_ia32_maxps ((a), (b))
+#define VMAX_64(a, b) __builtin_ia32_maxpd ((a), (b))
+#else
+#define VMAX_32(a, b) \
+  ((__typeof__ (a)) ((((a) > (b)) & (vI) (a)) | (~((a) > (b)) & (vI) (b))))
+#define VMAX_64(a, b) VMAX_32 (a, b)
+#endif
+
+/* Per-channel sample peaks of @n frames (in 16-byte vectors when the
+ * channel count divides the lanes: 1, 2, 4 channels of float, 1, 2 of
+ * double). */
+#define DEFINE_PEAKS(sfx, T)                                                  \
+static void                                                                   \
+peaks_f##sfx (MasterLoudness * m, const T * s, size_t n)                       \
+{                                                                             \
+  const unsigned int ch = m->channels;                                        \
+  double pk[MASTER_LOUDNESS_MAX_CHANNELS];                                    \
+  unsigned int c;                                                             \
+                                                                              \
+  if ((16 / sizeof (T)) % ch == 0) {                                          \
+    /* 16-byte vectors of |x| (sign bit cleared), max by compare + mask */    \
+    typedef T vT __attribute__ ((vector_size (16)));                          \
+    typedef T vTu __attribute__ ((vector_size (16), aligned (sizeof (T))));   \
+    typedef int##sfx##_t vI __attribute__ ((vector_size (16)));               \
+    enum { L = 16 / sizeof (T) };                                             \
+    const vI mask = (vI) { 0 } + (int##sfx##_t) (~((uint##sfx##_t) 1 << (sizeof (T) * 8 - 1))); \
+    vT acc = { 0 }, acc1 = { 0 }, acc2 = { 0 }, acc3 = { 0 };                 \
+    size_t i = 0, N = n * ch;                                                 \
+    for (; i + 4 * L <= N; i += 4 * L) {                                      \
+      vT v0 = (vT) ((vI) * (const vTu *) (s + i) & mask);                     \
+      vT v1 = (vT) ((vI) * (const vTu *) (s + i + L) & mask);                 \
+      vT v2 = (vT) ((vI) * (const vTu *) (s + i + 2 * L) & mask);             \
+      vT v3 = (vT) ((vI) * (const vTu *) (s + i + 3 * L) & mask);             \
+      acc = VMAX_##sfx (acc, v0);                                             \
+      acc1 = VMAX_##sfx (acc1, v1);                                           \
+      acc2 = VMAX_##sfx (acc2, v2);                                           \
+      acc3 = VMAX_##sfx (acc3, v3);                                           \
     }                                                                         \
-    s0[0] = x1[0]; s1[0] = x1[1];                                             \
-    s0[1] = x2[0]; s1[1] = x2[1];                                             \
-    s0[2] = u1[0]; s1[2] = u1[1];                                             \
-    s0[3] = u2[0]; s1[3] = u2[1];                                             \
-    s0[4] = z1[0]; s1[4] = z1[1];                                             \
-    s0[5] = z2[0]; s1[5] = z2[1];                                             \
-    for (unsigned int q = 0; q < 2; q++) {                                    \
-      if (pk[q] > m->sample_peak[c + q])                                      \
-        m->sample_peak[c + q] = pk[q];                                        \
-      if (pk[q] > m->interval_sample_peak[c + q])                             \
-        m->interval_sample_peak[c + q] = pk[q];                               \
+    acc = VMAX_##sfx (acc, acc1);                                             \
+    acc2 = VMAX_##sfx (acc2, acc3);                                           \
+    acc = VMAX_##sfx (acc, acc2);                                             \
+    for (c = 0; c < ch; c++)                                                  \
+      pk[c] = 0.0;                                                            \
+    for (unsigned int l = 0; l < L; l++)                                      \
+      if (acc[l] > pk[l % ch])                                                \
+        pk[l % ch] = acc[l];                                                  \
+    for (; i < N; i++) {                                                      \
+      T v = s[i] < 0 ? -s[i] : s[i];                                          \
+      if (v > pk[i % ch])                                                     \
+        pk[i % ch] = v;                                                       \
+    }                                                                         \
+  } else {                                                                    \
+    for (c = 0; c < ch; c++) {                                                \
+      T p = 0;                                                                \
+      for (size_t i = 0; i < n; i++) {                                        \
+        T v = s[i * ch + c] < 0 ? -s[i * ch + c] : s[i * ch + c];             \
+        p = v > p ? v : p;                                                    \
+      }                                                                       \
+      pk[c] = p;                                                              \
     }                                                                         \
   }                                                                           \
-  if (c < ch) {                                                               \
-    double *st = m->kstate[c];                                                \
-    double x1 = st[0], x2 = st[1], u1 = st[2], u2 = st[3], z1 = st[4],        \
-        z2 = st[5], pk = 0.0;                                                 \
-    const double w = m->weight[c];                                            \
-    const T *s = src + c;                                                     \
-    for (i = 0; i < n; i++) {                                                 \
-      double x = (double) s[i * ch];                                          \
-      double u = b0 * x + b1 * x1 + b2 * x2 - a2 * u2 - a1 * u1;              \
-      double z = u - 2.0 * u1 + u2 - r2 * z2 - r1 * z1;                       \
-      pk = fmax (pk, fabs (x));                                               \
-      x2 = x1;                                                                \
-      x1 = x;                                                                 \
-      u2 = u1;                                                                \
-      u1 = u;                                                                 \
-      z2 = z1;                                                                \
-      z1 = z;                                                                 \
-      if (c == 0)                                                             \
-        e[i] = w * z * z;                                                     \
-      else                                                                    \
-        e[i] += w * z * z;                                                    \
-    }                                                                         \
-    st[0] = x1; st[1] = x2; st[2] = u1; st[3] = u2; st[4] = z1; st[5] = z2;   \
-    if (pk > m->sample_peak[c])                                               \
-      m->sample_peak[c] = pk;                                                 \
-    if (pk > m->interval_sample_peak[c])                                      \
-      m->interval_sample_peak[c] = pk;                                        \
+  for (c = 0; c < ch; c++) {                                                  \
+    if (pk[c] > m->sample_peak[c])                                            \
+      m->sample_peak[c] = pk[c];                                              \
+    if (pk[c] > m->interval_sample_peak[c])                                   \
+      m->interval_sample_peak[c] = pk[c];                                     \
   }                                                                           \
 }
 
 DEFINE_KW (f32, float)
 DEFINE_KW (f64, double)
+DEFINE_PEAKS (32, float)
+DEFINE_PEAKS (64, double)
 DEFINE_TP (f32, float)
 DEFINE_TP (f64, double)
 
@@ -733,6 +812,8 @@ master_loudness_init (MasterLoudness * m, unsigned int rate,
 
   m->rate = rate;
   m->channels = channels;
+  if (flags & MASTER_LOUDNESS_MOMENTARY_ONLY)
+    flags = MASTER_LOUDNESS_MOMENTARY_ONLY;
   m->flags = flags;
   if (positions) {
     for (c = 0; c < channels; c++) {
@@ -772,7 +853,8 @@ master_loudness_init (MasterLoudness * m, unsigned int rate,
     m->tp_buf = calloc ((size_t) channels * (TP_HIST + TP_BLOCK),
         sizeof (double));
   if (!m->frame_energy || !m->step_energy || !m->scratch
-      || (m->tp_factor && !m->tp_buf) || hist_alloc (&m->gate) < 0
+      || (m->tp_factor && !m->tp_buf)
+      || (!(flags & MASTER_LOUDNESS_MOMENTARY_ONLY) && hist_alloc (&m->gate) < 0)
       || ((flags & MASTER_LOUDNESS_RANGE) && hist_alloc (&m->st) < 0)) {
     master_loudness_clear (m);
     return -1;
@@ -849,6 +931,8 @@ finish_step (MasterLoudness * m)
   m->step_energy[idx] = m->step_acc;
   m->step_acc = 0.0;
   m->step_fill = 0;
+  if (m->flags & MASTER_LOUDNESS_MOMENTARY_ONLY)
+    return;
   if (m->grid_exact) {
     /* windows of whole steps: running sums, re-summed exactly once per
      * ring turn so rounding never accumulates */
@@ -883,6 +967,8 @@ finish_block (MasterLoudness * m)
   double e;
 
   m->block_fill = 0;
+  if (m->flags & MASTER_LOUDNESS_MOMENTARY_ONLY)
+    return;
   if (F >= m->m_frames) {
     e = window_sum (m, m->m_frames) / (double) m->m_frames;
     if (e >= energy_threshold_abs ())
@@ -941,6 +1027,8 @@ master_loudness_add_##sfx (MasterLoudness * m, const type * src,              \
     }                                                                         \
     kw_process_##sfx (m, in, piece, m->frame_energy + pos);                   \
     kw_flush (m);                                                             \
+    if (!(m->flags & MASTER_LOUDNESS_MOMENTARY_ONLY))                         \
+      peaks_##sfx (m, in, piece);                                             \
     if (m->tp_factor)                                                         \
       tp_process_##sfx (m, in, piece);                                        \
     m->step_acc += sum_energy (m->frame_energy + pos, piece);                 \

@@ -73,6 +73,9 @@ typedef enum {
 typedef enum {
   MASTER_LOUDNESS_TRUE_PEAK = 1 << 0,   /* true peak (4x at < 96 kHz, 2x < 192 kHz, as libebur128) */
   MASTER_LOUDNESS_RANGE = 1 << 1,       /* loudness range (LRA) */
+  /* only momentary and short-term loudness (gain riders): no peaks, no
+   * maxima, no integrated loudness (-HUGE_VAL / 0 / NAN readings) */
+  MASTER_LOUDNESS_MOMENTARY_ONLY = 1 << 2,
 } MasterLoudnessFlags;
 
 #define MASTER_LOUDNESS_MAX_CHANNELS 64

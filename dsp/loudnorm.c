@@ -110,7 +110,7 @@ meter_open (MasterLoudnorm * s)
   for (int c = 0; c < s->channels; c++)
     pos[c] = channel_position (s->channel_type[c]);
   return master_loudness_init (&s->meter, (unsigned) s->rate,
-      (unsigned) s->channels, pos, 0);
+      (unsigned) s->channels, pos, MASTER_LOUDNESS_MOMENTARY_ONLY);
 }
 
 MasterLoudnorm *
