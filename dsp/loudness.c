@@ -179,6 +179,8 @@ hist_remove (MasterLoudnessHist * h, double e)
 static void
 hist_push (MasterLoudnessHist * h, double e)
 {
+  if (!(e <= 1e30))
+    e = 1e30;                   /* +300 LUFS: keeps sums finite (absurd input) */
   if (h->ring_cap > 0) {
     if (h->ring_len == h->ring_cap) {
       hist_remove (h, h->ring[h->ring_head]);
@@ -717,15 +719,16 @@ DEFINE_TP (f32, float)
 DEFINE_TP (f64, double)
 
 /* Decayed state is set to exactly 0 well before it could become denormal
- * (a piece is at most 10 ms: the filters decay far less than 1e-270 in it). */
+ * (a piece is at most 10 ms: the filters decay far less than 1e-270 in it);
+ * state overflowed by absurd f64 input (beyond 1e150) restarts from 0. */
 static void
 kw_flush (MasterLoudness * m)
 {
   unsigned int c, j;
   for (c = 0; c < m->channels; c++)
     for (j = 0; j < 6; j++)
-      if (fabs (m->kstate[c][j]) < 1e-30)
-        m->kstate[c][j] = 0.0;
+      if (!(fabs (m->kstate[c][j]) >= 1e-30 && fabs (m->kstate[c][j]) < 1e300))
+        m->kstate[c][j] = 0.0;  /* decayed, or overflowed by absurd input */
 }
 
 /* ---- windows ---- */

@@ -290,6 +290,39 @@ test_long_stream (void)
   free (buf);
 }
 
+/* absurd f64 input (1e200) must not leave the state or readings broken */
+static void
+test_absurd_input (void)
+{
+  MasterLoudness m = { 0 };
+  const int rate = 48000;
+  size_t n = 5 * rate, i;
+  double *x = malloc (n * 2 * sizeof (double)), v;
+
+  master_loudness_init (&m, rate, 2, NULL, MASTER_LOUDNESS_RANGE |
+      MASTER_LOUDNESS_TRUE_PEAK);
+  master_loudness_set_history (&m, 3000);
+  for (i = 0; i < n * 2; i++)
+    x[i] = 1e200 * sin (i * 0.01);
+  master_loudness_add_f64 (&m, x, n);
+  for (i = 0; i < 60; i++) {
+    size_t j;
+    for (j = 0; j < n * 2; j++)
+      x[j] = 0.1 * sin (j * 0.05);
+    master_loudness_add_f64 (&m, x, n);
+  }
+  v = master_loudness_integrated (&m);
+  printf ("after 5 s at 1e200 and 300 s of a -20 dBFS tone, 3 s history: "
+      "I %.3f M %.3f S %.3f LRA %.3f\n", v, master_loudness_momentary (&m),
+      master_loudness_short_term (&m), master_loudness_range (&m));
+  CHECK (isfinite (v) && v < 0.0, "integrated %f", v);
+  CHECK (isfinite (master_loudness_momentary (&m)), "momentary");
+  CHECK (isfinite (master_loudness_short_term (&m)), "short-term");
+  CHECK (isfinite (master_loudness_range (&m)), "range");
+  master_loudness_clear (&m);
+  free (x);
+}
+
 int
 main (void)
 {
@@ -297,6 +330,7 @@ main (void)
   test_programmes ();
   test_history ();
   test_long_stream ();
+  test_absurd_input ();
   printf ("worst differences from libebur128: integrated %.2e LU, LRA %.2e "
       "LU, max momentary %.2e LU, max short-term %.2e LU, momentary %.2e "
       "LU, short-term %.2e LU, true peak %.2e dB (lowest %+.2e dB)\n",
