@@ -560,10 +560,57 @@ tp_process_##sfx (MasterLoudness * m, const T * src, size_t n)                \
 
 /* ---- K-weighting ---- */
 
+static double
+sum_energy (const double *e, size_t n)
+{
+  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    s0 += e[i];
+    s1 += e[i + 1];
+    s2 += e[i + 2];
+    s3 += e[i + 3];
+  }
+  for (; i < n; i++)
+    s0 += e[i];
+  return (s0 + s1) + (s2 + s3);
+}
+
+/* e[i] = w0 zL^2 + w1 zR^2 of interleaved pairs @z; returns the sum */
+static inline __attribute__ ((always_inline)) double
+energy_stereo (double *restrict e, const double *restrict z, size_t n,
+    double w0, double w1)
+{
+  const v4d w = { w0, w1, w0, w1 };
+  v4d acc = { 0 };
+  double s = 0.0;
+  size_t i = 0;
+
+  for (; i + 4 <= n; i += 4) {
+    v4d za = *(const v4du *) (z + 2 * i), zc = *(const v4du *) (z + 2 * i + 4);
+    v4d pa = w * za * za, pc = w * zc * zc;
+    v4d lo = __builtin_shuffle (pa, pc, (v4l) { 0, 2, 4, 6 });
+    v4d hi = __builtin_shuffle (pa, pc, (v4l) { 1, 3, 5, 7 });
+    v4d ev = lo + hi;
+    *(v4du *) (e + i) = ev;
+    acc += ev;
+  }
+  for (; i < n; i++) {
+    e[i] = w0 * z[2 * i] * z[2 * i] + w1 * z[2 * i + 1] * z[2 * i + 1];
+    s += e[i];
+  }
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]) + s;
+}
+
 /* One channel pair (c, c + 1) through the K-weighting, frame stride CH:
  * u = shelf, z = high pass, both direct form I (the only loop-carried
  * dependency is one multiply-add per filter). OP: = or += into e[i]. */
-#define KW_PAIR(T, CH, OP)                                                    \
+#define KW_PAIR(T, CH, OP) KW_PAIR_STMT (T, CH, e[i] OP ez[0] + ez[1])
+
+/* the same, storing the high-pass outputs of the pair (for energy_stereo) */
+#define KW_PAIR_Z(T) KW_PAIR_STMT (T, 2, *(v2du *) (zb + 2 * i) = z)
+
+#define KW_PAIR_STMT(T, CH, STMT)                                             \
   do {                                                                        \
     double *s0 = m->kstate[c], *s1 = m->kstate[c + 1];                        \
     v2d x1 = { s0[0], s1[0] }, x2 = { s0[1], s1[1] };                         \
@@ -582,7 +629,8 @@ tp_process_##sfx (MasterLoudness * m, const T * src, size_t n)                \
       u1 = u;                                                                 \
       z2 = z1;                                                                \
       z1 = z;                                                                 \
-      e[i] OP ez[0] + ez[1];                                                  \
+      (void) ez;                                                              \
+      STMT;                                                                   \
     }                                                                         \
     s0[0] = x1[0]; s1[0] = x1[1];                                             \
     s0[1] = x2[0]; s1[1] = x2[1];                                             \
@@ -617,7 +665,7 @@ tp_process_##sfx (MasterLoudness * m, const T * src, size_t n)                \
 /* Filter @n frames of @src through the K-weighting of each channel and
  * write the weighted energy of every frame to @e. */
 #define DEFINE_KW(sfx, T)                                                     \
-MASTER_CLONES static void                                                     \
+MASTER_CLONES static double                                                   \
 kw_process_##sfx (MasterLoudness * m, const T * src, size_t n, double *e)     \
 {                                                                             \
   const unsigned int ch = m->channels;                                        \
@@ -626,18 +674,21 @@ kw_process_##sfx (MasterLoudness * m, const T * src, size_t n, double *e)     \
   unsigned int c = 0;                                                         \
                                                                               \
   if (ch == 2) {                                                              \
-    KW_PAIR (T, 2, =);                                                        \
-    return;                                                                   \
+    /* the filters alone in the recursive loop; energies in 256-bit lanes */  \
+    double *zb = m->zbuf;                                                     \
+    KW_PAIR_Z (T);                                                            \
+    return energy_stereo (e, zb, n, m->weight[0], m->weight[1]);              \
   }                                                                           \
   if (ch == 1) {                                                              \
     KW_ONE (T, 1, =);                                                         \
-    return;                                                                   \
+  } else {                                                                    \
+    KW_PAIR (T, ch, =);                                                       \
+    for (c = 2; c + 2 <= ch; c += 2)                                          \
+      KW_PAIR (T, ch, +=);                                                    \
+    if (c < ch)                                                               \
+      KW_ONE (T, ch, +=);                                                     \
   }                                                                           \
-  KW_PAIR (T, ch, =);                                                         \
-  for (c = 2; c + 2 <= ch; c += 2)                                            \
-    KW_PAIR (T, ch, +=);                                                      \
-  if (c < ch)                                                                 \
-    KW_ONE (T, ch, +=);                                                       \
+  return sum_energy (e, n);                                                   \
 }
 
 /* max of two vectors of non-NaN values */
@@ -852,10 +903,11 @@ master_loudness_init (MasterLoudness * m, unsigned int rate,
   m->frame_energy = calloc (m->frame_ring, sizeof (double));
   m->step_energy = calloc (m->step_ring, sizeof (double));
   m->scratch = malloc (m->step_frames * channels * sizeof (double));
+  m->zbuf = malloc (m->step_frames * 2 * sizeof (double));
   if (m->tp_factor)
     m->tp_buf = calloc ((size_t) channels * (TP_HIST + TP_BLOCK),
         sizeof (double));
-  if (!m->frame_energy || !m->step_energy || !m->scratch
+  if (!m->frame_energy || !m->step_energy || !m->scratch || !m->zbuf
       || (m->tp_factor && !m->tp_buf)
       || (!(flags & MASTER_LOUDNESS_MOMENTARY_ONLY) && hist_alloc (&m->gate) < 0)
       || ((flags & MASTER_LOUDNESS_RANGE) && hist_alloc (&m->st) < 0)) {
@@ -873,6 +925,7 @@ master_loudness_clear (MasterLoudness * m)
   free (m->frame_energy);
   free (m->step_energy);
   free (m->scratch);
+  free (m->zbuf);
   free (m->tp_buf);
   hist_free (&m->gate);
   hist_free (&m->st);
@@ -985,22 +1038,6 @@ finish_block (MasterLoudness * m)
   }
 }
 
-static double
-sum_energy (const double *e, size_t n)
-{
-  double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += e[i];
-    s1 += e[i + 1];
-    s2 += e[i + 2];
-    s3 += e[i + 3];
-  }
-  for (; i < n; i++)
-    s0 += e[i];
-  return (s0 + s1) + (s2 + s3);
-}
-
 #define DEFINE_ADD(sfx, type)                                                 \
 void                                                                          \
 master_loudness_add_##sfx (MasterLoudness * m, const type * src,              \
@@ -1028,13 +1065,12 @@ master_loudness_add_##sfx (MasterLoudness * m, const type * src,              \
           src, piece * ch);                                                   \
       in = (const type *) m->scratch;                                         \
     }                                                                         \
-    kw_process_##sfx (m, in, piece, m->frame_energy + pos);                   \
+    m->step_acc += kw_process_##sfx (m, in, piece, m->frame_energy + pos);    \
     kw_flush (m);                                                             \
     if (!(m->flags & MASTER_LOUDNESS_MOMENTARY_ONLY))                         \
       peaks_##sfx (m, in, piece);                                             \
     if (m->tp_factor)                                                         \
       tp_process_##sfx (m, in, piece);                                        \
-    m->step_acc += sum_energy (m->frame_energy + pos, piece);                 \
     m->n_frames += piece;                                                     \
     m->step_fill += piece;                                                    \
     m->block_fill += piece;                                                   \

@@ -163,6 +163,7 @@ typedef struct {
 
   /* non-finite protection */
   void *scratch;                /* step_frames * channels doubles */
+  double *zbuf;                 /* step_frames * 2: K-weighted stereo pairs */
   unsigned long long n_nonfinite;       /* non-finite samples replaced by 0 since reset */
 
   /* integrated / LRA readings are cached until a block changes them; the
