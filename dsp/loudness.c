@@ -1039,9 +1039,9 @@ finish_block (MasterLoudness * m)
 }
 
 #define DEFINE_ADD(sfx, type)                                                 \
-void                                                                          \
-master_loudness_add_##sfx (MasterLoudness * m, const type * src,              \
-    size_t n_frames)                                                          \
+static inline __attribute__ ((always_inline)) void                            \
+add_##sfx (MasterLoudness * m, const type * src, size_t n_frames,             \
+    const int check)                                                          \
 {                                                                             \
   const size_t ch = m->channels;                                              \
                                                                               \
@@ -1060,7 +1060,7 @@ master_loudness_add_##sfx (MasterLoudness * m, const type * src,              \
       piece = k;                                                              \
     if (piece > n_frames)                                                     \
       piece = n_frames;                                                       \
-    if (master_nonfinite_any_##sfx (src, piece * ch)) {                       \
+    if (check && master_nonfinite_any_##sfx (src, piece * ch)) {              \
       m->n_nonfinite += master_nonfinite_zero_##sfx ((type *) m->scratch,     \
           src, piece * ch);                                                   \
       in = (const type *) m->scratch;                                         \
@@ -1081,6 +1081,20 @@ master_loudness_add_##sfx (MasterLoudness * m, const type * src,              \
     src += piece * ch;                                                        \
     n_frames -= piece;                                                        \
   }                                                                           \
+}                                                                             \
+                                                                              \
+void                                                                          \
+master_loudness_add_##sfx (MasterLoudness * m, const type * src,              \
+    size_t n_frames)                                                          \
+{                                                                             \
+  add_##sfx (m, src, n_frames, 1);                                            \
+}                                                                             \
+                                                                              \
+void                                                                          \
+master_loudness_add_finite_##sfx (MasterLoudness * m, const type * src,       \
+    size_t n_frames)                                                          \
+{                                                                             \
+  add_##sfx (m, src, n_frames, 0);                                            \
 }
 
 DEFINE_ADD (f32, float)

@@ -208,6 +208,11 @@ void master_loudness_add_f32 (MasterLoudness * m, const float *src,
     size_t n_frames);
 void master_loudness_add_f64 (MasterLoudness * m, const double *src,
     size_t n_frames);
+/* The same for input the caller has already made finite (no NaN/Inf scan). */
+void master_loudness_add_finite_f32 (MasterLoudness * m, const float *src,
+    size_t n_frames);
+void master_loudness_add_finite_f64 (MasterLoudness * m, const double *src,
+    size_t n_frames);
 
 /* Loudness in LUFS (-HUGE_VAL for silence / not enough data) */
 double master_loudness_momentary (const MasterLoudness * m);

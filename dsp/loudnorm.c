@@ -301,7 +301,7 @@ master_loudnorm_process_##sfx (MasterLoudnorm * s, T * dst, const T * src,    \
       flags |= MASTER_LOUDNORM_NONFINITE_INPUT;                               \
     }                                                                         \
     if (live)                                                                 \
-      master_loudness_add_##sfx (&s->meter, in, (size_t) n);                  \
+      master_loudness_add_finite_##sfx (&s->meter, in, (size_t) n);           \
     if (s->ramp_left > 0) {                                                   \
       T *curve = s->curve_##sfx;                                              \
       /* g0 + k step, not a running sum: no serial chain of additions */    \
