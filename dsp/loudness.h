@@ -22,8 +22,9 @@
  *    relative gates and the LRA percentiles are resolved exactly unless
  *    several blocks fall in the one 0.01 dB bin a gate or percentile cuts,
  *    so readings agree with libebur128 to well under 0.001 LU (integrated)
- *    and 0.01 LU (LRA); memory does not grow with stream length (about
- *    0.7 MB of histograms plus 3 s of energies per instance);
+ *    and 0.01 LU (LRA); memory does not grow with stream length (320 kB
+ *    per histogram, the LRA one only with MASTER_LOUDNESS_RANGE, plus 3 s
+ *    of per-frame energies: 1.2 MB at 48 kHz);
  *  - true peak (flag): libebur128's interpolator (49-tap Hann-windowed sinc,
  *    4x below 96 kHz, 2x below 192 kHz, none above), evaluated in double
  *    with AVX2/FMA where available;
