@@ -1,11 +1,12 @@
 /* Loudness normalisation gain, static and live (AGC). See loudnorm.h. */
 #include "loudnorm.h"
 
-#include <ebur128.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "loudness.h"
+#include "nonfinite.h"
 #include "master-orc.h"
 
 /* Frames handled per inner step: bounds the gain-curve and scratch buffers. */
@@ -25,7 +26,7 @@ struct _MasterLoudnorm
   int rate;
   int hop_frames;               /* frames per 100 ms hop */
   MasterLoudnormParams p;
-  ebur128_state *meter;         /* live: momentary loudness of the input */
+  MasterLoudness meter;         /* live: momentary loudness of the input */
   MasterLoudnormChannel channel_type[64];
 
   /* gain ramp (linear gain, applied per sample) */
@@ -89,31 +90,27 @@ master_loudnorm_static_gain_db (const MasterLoudnormParams * p)
   return clamp_gain (p, p->target_lufs - p->measured_lufs);
 }
 
+static MasterLoudnessPosition
+channel_position (MasterLoudnormChannel type)
+{
+  switch (type) {
+    case MASTER_LOUDNORM_CHANNEL_UNUSED:
+      return MASTER_LOUDNESS_POS_LFE;   /* weight 0 */
+    case MASTER_LOUDNORM_CHANNEL_SURROUND:
+      return MASTER_LOUDNESS_POS_SURROUND_LEFT; /* weight 1.41 */
+    default:
+      return MASTER_LOUDNESS_POS_OTHER; /* weight 1 */
+  }
+}
+
 static int
 meter_open (MasterLoudnorm * s)
 {
-  if (s->meter)
-    ebur128_destroy (&s->meter);
-  s->meter = ebur128_init ((unsigned) s->channels, (unsigned long) s->rate,
-      EBUR128_MODE_M);
-  if (!s->meter)
-    return -1;
-  for (int c = 0; c < s->channels; c++) {
-    int t = EBUR128_LEFT;
-    switch (s->channel_type[c]) {
-      case MASTER_LOUDNORM_CHANNEL_UNUSED:
-        t = EBUR128_UNUSED;
-        break;
-      case MASTER_LOUDNORM_CHANNEL_SURROUND:
-        t = EBUR128_LEFT_SURROUND;
-        break;
-      default:
-        t = EBUR128_LEFT;
-        break;
-    }
-    ebur128_set_channel (s->meter, (unsigned) c, t);
-  }
-  return 0;
+  MasterLoudnessPosition pos[64];
+  for (int c = 0; c < s->channels; c++)
+    pos[c] = channel_position (s->channel_type[c]);
+  return master_loudness_init (&s->meter, (unsigned) s->rate,
+      (unsigned) s->channels, pos, MASTER_LOUDNESS_MOMENTARY_ONLY);
 }
 
 MasterLoudnorm *
@@ -149,8 +146,7 @@ master_loudnorm_free (MasterLoudnorm * s)
 {
   if (!s)
     return;
-  if (s->meter)
-    ebur128_destroy (&s->meter);
+  master_loudness_clear (&s->meter);
   free (s->curve_f32);
   free (s->curve_f64);
   free (s->scratch_f32);
@@ -165,12 +161,8 @@ master_loudnorm_set_channel (MasterLoudnorm * s, int channel,
   if (channel < 0 || channel >= s->channels)
     return -1;
   s->channel_type[channel] = type;
-  if (s->meter) {
-    int t = type == MASTER_LOUDNORM_CHANNEL_UNUSED ? EBUR128_UNUSED :
-        type == MASTER_LOUDNORM_CHANNEL_SURROUND ? EBUR128_LEFT_SURROUND :
-        EBUR128_LEFT;
-    ebur128_set_channel (s->meter, (unsigned) channel, t);
-  }
+  master_loudness_set_position (&s->meter, (unsigned) channel,
+      channel_position (type));
   return 0;
 }
 
@@ -210,8 +202,7 @@ master_loudnorm_set_params (MasterLoudnorm * s, const MasterLoudnormParams * p)
 void
 master_loudnorm_reset (MasterLoudnorm * s)
 {
-  /* libebur128 has no reset: reopen (outside the process path). */
-  meter_open (s);
+  master_loudness_reset (&s->meter);
   s->started = false;
   s->hop_pos = 0;
   memset (s->ring_energy, 0, sizeof s->ring_energy);
@@ -232,9 +223,7 @@ master_loudnorm_reset (MasterLoudnorm * s)
 static void
 live_hop (MasterLoudnorm * s)
 {
-  double m = -HUGE_VAL;
-  if (!s->meter || ebur128_loudness_momentary (s->meter, &m) != 0)
-    m = -HUGE_VAL;
+  double m = master_loudness_momentary (&s->meter);
   s->momentary = m;
 
   bool above_abs = m > s->p.gate_lufs;
@@ -305,31 +294,27 @@ master_loudnorm_process_##sfx (MasterLoudnorm * s, T * dst, const T * src,    \
       n = s->ramp_left;                                                       \
     const int ns = (int) n * ch;                                              \
     /* Non-finite input: measure and output it as 0. */                      \
-    T probe = 0;                                                              \
-    for (int i = 0; i < ns; i++)                                              \
-      probe += src[i] * (T) 0;                                                \
     const T *in = src;                                                        \
-    if (probe != probe) {                                                     \
-      for (int i = 0; i < ns; i++)                                            \
-        s->scratch_##sfx[i] = isfinite (src[i]) ? src[i] : (T) 0;             \
+    if (master_nonfinite_any_##sfx (src, (size_t) ns)) {                      \
+      master_nonfinite_zero_##sfx (s->scratch_##sfx, src, (size_t) ns);       \
       in = s->scratch_##sfx;                                                  \
       flags |= MASTER_LOUDNORM_NONFINITE_INPUT;                               \
     }                                                                         \
-    if (live && s->meter)                                                     \
-      ebur128_add_frames_##T (s->meter, in, (size_t) n);                      \
+    if (live)                                                                 \
+      master_loudness_add_finite_##sfx (&s->meter, in, (size_t) n);           \
     if (s->ramp_left > 0) {                                                   \
       T *curve = s->curve_##sfx;                                              \
-      double g = s->g;                                                        \
+      /* g0 + k step, not a running sum: no serial chain of additions */    \
+      const double g0 = s->g, gs = s->g_step;                                 \
+      double g = g0 + (double) n * gs;                                        \
       if (ch == 1 || (ch == 2 && sizeof (T) == sizeof (float))) {             \
-        for (long i = 0; i < n; i++) {                                        \
-          g += s->g_step;                                                     \
-          curve[i] = (T) g;                                                   \
-        }                                                                     \
+        for (long i = 0; i < n; i++)                                          \
+          curve[i] = (T) (g0 + (double) (i + 1) * gs);                        \
       } else {                                                                \
         for (long i = 0; i < n; i++) {                                        \
-          g += s->g_step;                                                     \
+          const T gi = (T) (g0 + (double) (i + 1) * gs);                      \
           for (int c = 0; c < ch; c++)                                        \
-            curve[i * ch + c] = (T) g;                                        \
+            curve[i * ch + c] = gi;                                           \
         }                                                                     \
       }                                                                       \
       s->ramp_left -= n;                                                      \

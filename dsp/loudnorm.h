@@ -7,7 +7,7 @@
  *
  * Live mode (feed-forward, measures the input, so it cannot oscillate):
  *  - every hop (100 ms) the BS.1770 momentary loudness of the input (400 ms
- *    block, K-weighted, channel-weighted; libebur128) is taken;
+ *    block, K-weighted, channel-weighted; dsp/loudness) is taken;
  *  - a block is *gated* (ignored) when it is below gate_lufs (silence) or more
  *    than relative_gate_lu below the current programme estimate (pauses,
  *    fade-outs, the quiet tail of a track). A block that passes only the

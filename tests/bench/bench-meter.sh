@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of the meter stage: mastermeter (true peak on, default 100 ms
-# messages) against GStreamer's `level` and libebur128 used directly, over
+# messages) and masterloudnorm's live mode (which measures momentary
+# loudness with the same dsp/loudness) against GStreamer's `level` and
+# libebur128 used directly, all in the same run, over
 # the same generated programme material (default 600 s, 48 kHz stereo), and
 # ffmpeg's ebur128 filter (peak=true) on the same signal when installed.
 #
@@ -30,14 +32,18 @@ done
 "$bench" --ref libebur128 --repeat 2 --write-wav "$tmp/signal.wav" "$@" \
   mastermeter='mastermeter' \
   mastermeter-notp='mastermeter true-peak=false' \
+  loudnorm-live='masterloudnorm mode=live preset=streaming' \
   level='level' \
   libebur128=@libebur128 | tee "$tmp/out.txt"
 
 ns() { awk -v n="$1" '$1 == n { print $3 }' "$tmp/out.txt"; }
-mm=$(ns mastermeter); lv=$(ns level); lib=$(ns libebur128)
+mm=$(ns mastermeter); nt=$(ns mastermeter-notp); ln=$(ns loudnorm-live)
+lv=$(ns level); lib=$(ns libebur128)
 echo
-awk -v mm="$mm" -v lv="$lv" -v lib="$lib" 'BEGIN {
-  printf "mastermeter (true peak on): %.2f ns/frame = %.2fx libebur128 alone, %.1fx level\n", mm, mm / lib, mm / lv }'
+awk -v mm="$mm" -v nt="$nt" -v ln="$ln" -v lv="$lv" -v lib="$lib" 'BEGIN {
+  printf "mastermeter (true peak on): %.2f ns/frame = %.2fx libebur128 alone (same run), %.1fx level\n", mm, mm / lib, mm / lv
+  printf "mastermeter (true peak off): %.2f ns/frame = %.2fx libebur128 alone\n", nt, nt / lib
+  printf "masterloudnorm live: %.2f ns/frame = %.2fx libebur128 alone\n", ln, ln / lib }'
 
 if command -v ffmpeg > /dev/null; then
   # CPU time (user + sys) of ffmpeg, decoding alone subtracted, best of 2
