@@ -13,12 +13,32 @@
 /* Half-band stages: design attenuation in dB. */
 #define HALFBAND_ATTEN_DB 100.0
 
-/* GCC/Clang vector extension: 4 floats, unaligned loads allowed. Lets the
- * FIR inner loop use SIMD at -O2 on any target without intrinsics. */
-typedef float v4f __attribute__ ((vector_size (16), aligned (4), may_alias));
+/* GCC/Clang vector extension: 8 floats, unaligned loads through memcpy.
+ * The FIR kernel is built twice (target_clones): AVX2+FMA, where one v8f
+ * is one register, and the x86-64 baseline, where GCC splits it into two
+ * SSE halves. */
+typedef float v8f __attribute__ ((vector_size (32)));
+/* the helpers below are always inlined: no v8f crosses a call boundary */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+static inline __attribute__ ((always_inline)) v8f
+load8 (const float *p)
+{
+  v8f v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+static inline __attribute__ ((always_inline)) void
+store8 (float *p, v8f v)
+{
+  memcpy (p, &v, sizeof v);
+}
 
 /* One polyphase branch with its leading and trailing zero taps trimmed:
- * y[m] = sum_{t < len} c[t] * x[m - off - t]. */
+ * y[m] = sum_{t < len} c[t] * x[m - off - t]. Every branch of a
+ * linear-phase (symmetric) prototype is itself symmetric, c[t] ==
+ * c[len - 1 - t], which fir() uses to halve its multiplications. */
 typedef struct {
   float *c;
   int off;
@@ -47,71 +67,77 @@ struct MasterOversampler {
   float *work[2];               /* intermediate-rate blocks, max_frames * factor */
 };
 
-/* y[m] = (acc ? y[m] : 0) + sum_{t<len} c[t] * x[m - t], m in [0, n).
- * x must be readable from index -(len - 1). Blocks of 32 outputs are kept
- * in eight vector registers while all taps stream past. */
+/* y[m] = (acc ? y[m] : 0) + sum_{t<len} c[t] * x[m - t], m in [0, n), for a
+ * symmetric c: the taps t and len-1-t share one multiplication,
+ * c[t] * (x[m-t] + x[m-len+1+t]) (on AVX2 machines the additions and the
+ * fused multiply-adds then run on separate ports). x must be readable from
+ * index -(len - 1). Blocks of 32 outputs stay in four vector registers
+ * while the taps stream past. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+__attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#endif
 static void
 fir (float *restrict y, const float *restrict x, const float *restrict c,
     int len, int n, int acc)
 {
+  const int half = len / 2;
+  const int mid = len & 1;
+  const int far = len - 1;
   int m = 0;
 
   for (; m + 32 <= n; m += 32) {
-    v4f a0, a1, a2, a3, a4, a5, a6, a7;
+    v8f a0, a1, a2, a3;
     const float *xp = x + m;
     int t;
 
     if (acc) {
-      a0 = *(const v4f *) (y + m);
-      a1 = *(const v4f *) (y + m + 4);
-      a2 = *(const v4f *) (y + m + 8);
-      a3 = *(const v4f *) (y + m + 12);
-      a4 = *(const v4f *) (y + m + 16);
-      a5 = *(const v4f *) (y + m + 20);
-      a6 = *(const v4f *) (y + m + 24);
-      a7 = *(const v4f *) (y + m + 28);
+      a0 = load8 (y + m);
+      a1 = load8 (y + m + 8);
+      a2 = load8 (y + m + 16);
+      a3 = load8 (y + m + 24);
     } else {
-      a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = (v4f) {
-      0, 0, 0, 0};
+      a0 = a1 = a2 = a3 = (v8f) { 0 };
     }
-    for (t = 0; t < len; t++) {
-      const float ct = c[t];
-      const v4f cv = { ct, ct, ct, ct };
-      const float *p = xp - t;
-      a0 += cv * *(const v4f *) (p);
-      a1 += cv * *(const v4f *) (p + 4);
-      a2 += cv * *(const v4f *) (p + 8);
-      a3 += cv * *(const v4f *) (p + 12);
-      a4 += cv * *(const v4f *) (p + 16);
-      a5 += cv * *(const v4f *) (p + 20);
-      a6 += cv * *(const v4f *) (p + 24);
-      a7 += cv * *(const v4f *) (p + 28);
+    if (mid) {
+      const v8f cv = (v8f) { 0 } + c[half];
+      const float *p = xp - half;
+      a0 += cv * load8 (p);
+      a1 += cv * load8 (p + 8);
+      a2 += cv * load8 (p + 16);
+      a3 += cv * load8 (p + 24);
     }
-    *(v4f *) (y + m) = a0;
-    *(v4f *) (y + m + 4) = a1;
-    *(v4f *) (y + m + 8) = a2;
-    *(v4f *) (y + m + 12) = a3;
-    *(v4f *) (y + m + 16) = a4;
-    *(v4f *) (y + m + 20) = a5;
-    *(v4f *) (y + m + 24) = a6;
-    *(v4f *) (y + m + 28) = a7;
+    for (t = 0; t < half; t++) {
+      const v8f cv = (v8f) { 0 } + c[t];
+      const float *p = xp - t, *q = xp - far + t;
+      a0 += cv * (load8 (p) + load8 (q));
+      a1 += cv * (load8 (p + 8) + load8 (q + 8));
+      a2 += cv * (load8 (p + 16) + load8 (q + 16));
+      a3 += cv * (load8 (p + 24) + load8 (q + 24));
+    }
+    store8 (y + m, a0);
+    store8 (y + m + 8, a1);
+    store8 (y + m + 16, a2);
+    store8 (y + m + 24, a3);
   }
-  for (; m + 4 <= n; m += 4) {
-    v4f a = acc ? *(const v4f *) (y + m) : (v4f) {
-    0, 0, 0, 0};
+  for (; m + 8 <= n; m += 8) {
+    v8f a = acc ? load8 (y + m) : (v8f) { 0 };
+    const float *xp = x + m;
     int t;
-    for (t = 0; t < len; t++) {
-      const float ct = c[t];
-      const v4f cv = { ct, ct, ct, ct };
-      a += cv * *(const v4f *) (x + m - t);
-    }
-    *(v4f *) (y + m) = a;
+    if (mid)
+      a += ((v8f) { 0 } + c[half]) * load8 (xp - half);
+    for (t = 0; t < half; t++)
+      a += ((v8f) { 0 } + c[t]) * (load8 (xp - t) + load8 (xp - far + t));
+    store8 (y + m, a);
   }
   for (; m < n; m++) {
     float a = acc ? y[m] : 0.0f;
+    const float *xp = x + m;
     int t;
-    for (t = 0; t < len; t++)
-      a += c[t] * x[m - t];
+    if (mid)
+      a += c[half] * xp[-half];
+    for (t = 0; t < half; t++)
+      a += c[t] * (xp[-t] + xp[-far + t]);
     y[m] = a;
   }
 }
@@ -169,6 +195,9 @@ design_lowpass (double *h, int n, double fc, double beta, int half_band)
     if (half_band && t != 0.0 && ((long) fabs (t)) % 2 == 0)
       h[i] = 0.0;
   }
+  /* exactly symmetric (linear phase; fir() relies on it) */
+  for (i = 0; i < n / 2; i++)
+    h[n - 1 - i] = h[i];
   if (half_band) {
     /* centre exactly 0.5 and the odd taps summing to exactly 0.5 */
     h[(n - 1) / 2] = 0.0;
@@ -212,6 +241,11 @@ make_branch (Branch * br, const double *hz, int n, int b, double gain)
     return -1;
   for (t = first; t <= last; t++)
     br->c[count++] = (float) (gain * hz[2 * t + b]);
+  /* fir() folds symmetric taps: a branch of a symmetric prototype is
+   * symmetric, anything else is a design error */
+  for (t = 0; t < br->len / 2; t++)
+    if (br->c[t] != br->c[br->len - 1 - t])
+      return -1;
   return 0;
 }
 
