@@ -13,15 +13,19 @@
 /* Half-band stages: design attenuation in dB. */
 #define HALFBAND_ATTEN_DB 100.0
 
-/* GCC/Clang vector extension: 8 floats, unaligned loads through memcpy.
- * The FIR kernel is built twice (target_clones): AVX2+FMA, where one v8f
- * is one register, and the x86-64 baseline, where GCC splits it into two
- * SSE halves. */
+/* GCC/Clang vector extensions: 8 or 16 floats, unaligned loads through
+ * memcpy. The FIR kernel is compiled three times from one body (below):
+ * AVX-512 (16 lanes), AVX2+FMA (8 lanes) and the x86-64 baseline (8 lanes,
+ * which GCC splits into SSE halves); master_oversampler_new() picks the
+ * best one the CPU runs. */
 typedef float v8f __attribute__ ((vector_size (32)));
-/* the helpers below are always inlined: no v8f crosses a call boundary */
+typedef float v16f __attribute__ ((vector_size (64)));
+/* the helpers below are always inlined: no vector crosses a call boundary */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-static inline __attribute__ ((always_inline)) v8f
+#define INLINE static inline __attribute__ ((always_inline))
+
+INLINE v8f
 load8 (const float *p)
 {
   v8f v;
@@ -29,16 +33,36 @@ load8 (const float *p)
   return v;
 }
 
-static inline __attribute__ ((always_inline)) void
+INLINE void
 store8 (float *p, v8f v)
 {
   memcpy (p, &v, sizeof v);
 }
 
+INLINE v16f
+load16 (const float *p)
+{
+  v16f v;
+  memcpy (&v, p, sizeof v);
+  return v;
+}
+
+INLINE void
+store16 (float *p, v16f v)
+{
+  memcpy (p, &v, sizeof v);
+}
+
+/* y[m] = (acc ? y[m] : 0) + sum_{t<len} c[t] * x[m - t], m in [0, n), for a
+ * symmetric c (c[t] == c[len-1-t]). */
+typedef void (*FirFunc) (float *restrict y, const float *restrict x,
+    const float *restrict c, int len, int n, int acc);
+
 /* One polyphase branch with its leading and trailing zero taps trimmed:
  * y[m] = sum_{t < len} c[t] * x[m - off - t]. Every branch of a
  * linear-phase (symmetric) prototype is itself symmetric, c[t] ==
- * c[len - 1 - t], which fir() uses to halve its multiplications. */
+ * c[len - 1 - t], which the FIR kernels use to halve their
+ * multiplications. */
 typedef struct {
   float *c;
   int off;
@@ -63,27 +87,50 @@ struct MasterOversampler {
   int n_stages;
   int max_frames;
   int latency;                  /* base-rate samples, round trip */
+  FirFunc fir;                  /* kernel for this CPU */
   Stage st[3];
   float *work[2];               /* intermediate-rate blocks, max_frames * factor */
 };
 
-/* y[m] = (acc ? y[m] : 0) + sum_{t<len} c[t] * x[m - t], m in [0, n), for a
- * symmetric c: the taps t and len-1-t share one multiplication,
- * c[t] * (x[m-t] + x[m-len+1+t]) (on AVX2 machines the additions and the
- * fused multiply-adds then run on separate ports). x must be readable from
- * index -(len - 1). Blocks of 32 outputs stay in four vector registers
- * while the taps stream past. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-__attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#endif
-static void
-fir (float *restrict y, const float *restrict x, const float *restrict c,
+/* Outputs [m, n) by 8 lanes, then one by one; the taps t and len-1-t share
+ * one multiplication, c[t] * (x[m-t] + x[m-len+1+t]) (the additions and
+ * the fused multiply-adds run on separate ports). x must be readable from
+ * index -(len - 1). */
+INLINE void
+fir_tail8 (float *restrict y, const float *restrict x, const float *restrict c,
+    int len, int m, int n, int acc)
+{
+  const int half = len / 2, mid = len & 1, far = len - 1;
+
+  for (; m + 8 <= n; m += 8) {
+    v8f a = acc ? load8 (y + m) : (v8f) { 0 };
+    const float *xp = x + m;
+    int t;
+    if (mid)
+      a += ((v8f) { 0 } + c[half]) * load8 (xp - half);
+    for (t = 0; t < half; t++)
+      a += ((v8f) { 0 } + c[t]) * (load8 (xp - t) + load8 (xp - far + t));
+    store8 (y + m, a);
+  }
+  for (; m < n; m++) {
+    float a = acc ? y[m] : 0.0f;
+    const float *xp = x + m;
+    int t;
+    if (mid)
+      a += c[half] * xp[-half];
+    for (t = 0; t < half; t++)
+      a += c[t] * (xp[-t] + xp[-far + t]);
+    y[m] = a;
+  }
+}
+
+/* Blocks of 32 outputs in four 8-lane accumulators while the taps stream
+ * past. */
+INLINE void
+fir_body8 (float *restrict y, const float *restrict x, const float *restrict c,
     int len, int n, int acc)
 {
-  const int half = len / 2;
-  const int mid = len & 1;
-  const int far = len - 1;
+  const int half = len / 2, mid = len & 1, far = len - 1;
   int m = 0;
 
   for (; m + 32 <= n; m += 32) {
@@ -120,26 +167,100 @@ fir (float *restrict y, const float *restrict x, const float *restrict c,
     store8 (y + m + 16, a2);
     store8 (y + m + 24, a3);
   }
-  for (; m + 8 <= n; m += 8) {
-    v8f a = acc ? load8 (y + m) : (v8f) { 0 };
+  fir_tail8 (y, x, c, len, m, n, acc);
+}
+
+/* Blocks of 64 outputs in four 16-lane accumulators. */
+INLINE void
+fir_body16 (float *restrict y, const float *restrict x,
+    const float *restrict c, int len, int n, int acc)
+{
+  const int half = len / 2, mid = len & 1, far = len - 1;
+  int m = 0;
+
+  for (; m + 64 <= n; m += 64) {
+    v16f a0, a1, a2, a3;
     const float *xp = x + m;
     int t;
-    if (mid)
-      a += ((v8f) { 0 } + c[half]) * load8 (xp - half);
-    for (t = 0; t < half; t++)
-      a += ((v8f) { 0 } + c[t]) * (load8 (xp - t) + load8 (xp - far + t));
-    store8 (y + m, a);
+
+    if (acc) {
+      a0 = load16 (y + m);
+      a1 = load16 (y + m + 16);
+      a2 = load16 (y + m + 32);
+      a3 = load16 (y + m + 48);
+    } else {
+      a0 = a1 = a2 = a3 = (v16f) { 0 };
+    }
+    if (mid) {
+      const v16f cv = (v16f) { 0 } + c[half];
+      const float *p = xp - half;
+      a0 += cv * load16 (p);
+      a1 += cv * load16 (p + 16);
+      a2 += cv * load16 (p + 32);
+      a3 += cv * load16 (p + 48);
+    }
+    for (t = 0; t < half; t++) {
+      const v16f cv = (v16f) { 0 } + c[t];
+      const float *p = xp - t, *q = xp - far + t;
+      a0 += cv * (load16 (p) + load16 (q));
+      a1 += cv * (load16 (p + 16) + load16 (q + 16));
+      a2 += cv * (load16 (p + 32) + load16 (q + 32));
+      a3 += cv * (load16 (p + 48) + load16 (q + 48));
+    }
+    store16 (y + m, a0);
+    store16 (y + m + 16, a1);
+    store16 (y + m + 32, a2);
+    store16 (y + m + 48, a3);
   }
-  for (; m < n; m++) {
-    float a = acc ? y[m] : 0.0f;
-    const float *xp = x + m;
-    int t;
-    if (mid)
-      a += c[half] * xp[-half];
-    for (t = 0; t < half; t++)
-      a += c[t] * (xp[-t] + xp[-far + t]);
-    y[m] = a;
-  }
+  fir_tail8 (y, x, c, len, m, n, acc);
+}
+
+static void
+fir_generic (float *restrict y, const float *restrict x,
+    const float *restrict c, int len, int n, int acc)
+{
+  fir_body8 (y, x, c, len, n, acc);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HAVE_FIR_X86 1
+__attribute__ ((target ("arch=x86-64-v3")))
+static void
+fir_avx2 (float *restrict y, const float *restrict x,
+    const float *restrict c, int len, int n, int acc)
+{
+  fir_body8 (y, x, c, len, n, acc);
+}
+
+__attribute__ ((target ("arch=x86-64-v4")))
+static void
+fir_avx512 (float *restrict y, const float *restrict x,
+    const float *restrict c, int len, int n, int acc)
+{
+  fir_body16 (y, x, c, len, n, acc);
+}
+#endif
+
+/* The kernel for this CPU; MASTER_OVERSAMPLER_ISA=default|x86-64-v3|
+ * x86-64-v4 caps the choice (tests compare the kernels with it). */
+static FirFunc
+choose_fir (void)
+{
+#ifdef HAVE_FIR_X86
+  const char *cap = getenv ("MASTER_OVERSAMPLER_ISA");
+  int level = 4;
+
+  if (cap && strcmp (cap, "default") == 0)
+    level = 1;
+  else if (cap && strcmp (cap, "x86-64-v3") == 0)
+    level = 3;
+  __builtin_cpu_init ();
+  if (level >= 4 && __builtin_cpu_supports ("x86-64-v4"))
+    return fir_avx512;
+  if (level >= 3 && __builtin_cpu_supports ("x86-64-v3"))
+    return fir_avx2;
+#endif
+  return fir_generic;
 }
 
 static double
@@ -314,7 +435,7 @@ stage_init (Stage * s, const double *h, int n, int delay, int max_low)
 }
 
 static void
-stage_up (Stage * s, float *out, const float *in, int n)
+stage_up (const MasterOversampler * os, Stage * s, float *out, const float *in, int n)
 {
   const float *x = s->up_buf + s->up_hist;
   int b, m;
@@ -323,7 +444,7 @@ stage_up (Stage * s, float *out, const float *in, int n)
   for (b = 0; b < 2; b++) {
     const Branch *br = &s->up[b];
     if (br->len > 0)
-      fir (s->ph[b], x - br->off, br->c, br->len, n, 0);
+      os->fir (s->ph[b], x - br->off, br->c, br->len, n, 0);
     else
       memset (s->ph[b], 0, sizeof (float) * n);
   }
@@ -336,7 +457,7 @@ stage_up (Stage * s, float *out, const float *in, int n)
 
 /* in: 2n high-rate samples; out: n low-rate samples. */
 static void
-stage_down (Stage * s, float *out, const float *in, int n)
+stage_down (const MasterOversampler * os, Stage * s, float *out, const float *in, int n)
 {
   float *e = s->dn_e + s->dn_hist;
   float *o = s->dn_o + s->dn_hist;
@@ -347,11 +468,11 @@ stage_down (Stage * s, float *out, const float *in, int n)
     o[m] = in[2 * m + 1];
   }
   if (s->dn[0].len > 0) {
-    fir (out, e - s->dn[0].off, s->dn[0].c, s->dn[0].len, n, 0);
+    os->fir (out, e - s->dn[0].off, s->dn[0].c, s->dn[0].len, n, 0);
     acc = 1;
   }
   if (s->dn[1].len > 0) {
-    fir (out, o - 1 - s->dn[1].off, s->dn[1].c, s->dn[1].len, n, acc);
+    os->fir (out, o - 1 - s->dn[1].off, s->dn[1].c, s->dn[1].len, n, acc);
     acc = 1;
   }
   if (!acc)
@@ -392,6 +513,7 @@ master_oversampler_new (int factor, int max_frames)
     return NULL;
   os->factor = factor;
   os->n_stages = n_stages;
+  os->fir = choose_fir ();
   os->max_frames = max_frames;
 
   /* Filter lengths: stage 1 odd (its round trip N-1 at 2fs is then a whole
@@ -512,7 +634,7 @@ master_oversampler_up (MasterOversampler * os, float *dst, const float *src,
   }
   for (s = 0; s < os->n_stages; s++) {
     float *out = (s == os->n_stages - 1) ? dst : os->work[s & 1];
-    stage_up (&os->st[s], out, in, n);
+    stage_up (os, &os->st[s], out, in, n);
     in = out;
     n *= 2;
   }
@@ -533,7 +655,7 @@ master_oversampler_down (MasterOversampler * os, float *dst, const float *src,
   }
   for (s = os->n_stages - 1; s >= 0; s--) {
     float *out = (s == 0) ? dst : os->work[k++ & 1];
-    stage_down (&os->st[s], out, in, n_frames << s);
+    stage_down (os, &os->st[s], out, in, n_frames << s);
     in = out;
   }
 }
