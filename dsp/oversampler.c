@@ -212,6 +212,38 @@ fir_body16 (float *restrict y, const float *restrict x,
     store16 (y + m + 32, a2);
     store16 (y + m + 48, a3);
   }
+  /* tails: more outputs per call, but every output sums its taps in the
+   * same order as above (a sign-symmetric input gives a sign-symmetric
+   * output, to the bit) */
+  for (; m + 32 <= n; m += 32) {
+    v16f a0 = acc ? load16 (y + m) : (v16f) { 0 };
+    v16f a1 = acc ? load16 (y + m + 16) : (v16f) { 0 };
+    const float *xp = x + m;
+    int t;
+    if (mid) {
+      const v16f cv = (v16f) { 0 } + c[half];
+      a0 += cv * load16 (xp - half);
+      a1 += cv * load16 (xp - half + 16);
+    }
+    for (t = 0; t < half; t++) {
+      const v16f cv = (v16f) { 0 } + c[t];
+      const float *p = xp - t, *q = xp - far + t;
+      a0 += cv * (load16 (p) + load16 (q));
+      a1 += cv * (load16 (p + 16) + load16 (q + 16));
+    }
+    store16 (y + m, a0);
+    store16 (y + m + 16, a1);
+  }
+  for (; m + 16 <= n; m += 16) {
+    v16f a0 = acc ? load16 (y + m) : (v16f) { 0 };
+    const float *xp = x + m;
+    int t;
+    if (mid)
+      a0 += ((v16f) { 0 } + c[half]) * load16 (xp - half);
+    for (t = 0; t < half; t++)
+      a0 += ((v16f) { 0 } + c[t]) * (load16 (xp - t) + load16 (xp - far + t));
+    store16 (y + m, a0);
+  }
   fir_tail8 (y, x, c, len, m, n, acc);
 }
 
@@ -434,39 +466,49 @@ stage_init (Stage * s, const double *h, int n, int delay, int max_low)
   return 0;
 }
 
+/* Up-samples n low-rate samples into the even (ph0) and odd (ph1) phases
+ * of the high-rate signal. */
 static void
-stage_up (const MasterOversampler * os, Stage * s, float *out, const float *in, int n)
+stage_up_phases (const MasterOversampler * os, Stage * s, float *ph0,
+    float *ph1, const float *in, int n)
 {
   const float *x = s->up_buf + s->up_hist;
-  int b, m;
+  float *ph[2] = { ph0, ph1 };
+  int b;
 
   memcpy (s->up_buf + s->up_hist, in, sizeof (float) * n);
   for (b = 0; b < 2; b++) {
     const Branch *br = &s->up[b];
     if (br->len > 0)
-      os->fir (s->ph[b], x - br->off, br->c, br->len, n, 0);
+      os->fir (ph[b], x - br->off, br->c, br->len, n, 0);
     else
-      memset (s->ph[b], 0, sizeof (float) * n);
-  }
-  for (m = 0; m < n; m++) {
-    out[2 * m] = s->ph[0][m];
-    out[2 * m + 1] = s->ph[1][m];
+      memset (ph[b], 0, sizeof (float) * n);
   }
   memmove (s->up_buf, s->up_buf + n, sizeof (float) * s->up_hist);
 }
 
-/* in: 2n high-rate samples; out: n low-rate samples. */
 static void
-stage_down (const MasterOversampler * os, Stage * s, float *out, const float *in, int n)
+stage_up (const MasterOversampler * os, Stage * s, float *out,
+    const float *in, int n)
+{
+  int m;
+
+  stage_up_phases (os, s, s->ph[0], s->ph[1], in, n);
+  for (m = 0; m < n; m++) {
+    out[2 * m] = s->ph[0][m];
+    out[2 * m + 1] = s->ph[1][m];
+  }
+}
+
+/* Down-samples the n even and n odd high-rate samples already in the
+ * stage's buffers (s->dn_e / s->dn_o after the history) to n samples. */
+static void
+stage_down_phases (const MasterOversampler * os, Stage * s, float *out, int n)
 {
   float *e = s->dn_e + s->dn_hist;
   float *o = s->dn_o + s->dn_hist;
-  int m, acc = 0;
+  int acc = 0;
 
-  for (m = 0; m < n; m++) {
-    e[m] = in[2 * m];
-    o[m] = in[2 * m + 1];
-  }
   if (s->dn[0].len > 0) {
     os->fir (out, e - s->dn[0].off, s->dn[0].c, s->dn[0].len, n, 0);
     acc = 1;
@@ -479,6 +521,22 @@ stage_down (const MasterOversampler * os, Stage * s, float *out, const float *in
     memset (out, 0, sizeof (float) * n);
   memmove (s->dn_e, s->dn_e + n, sizeof (float) * s->dn_hist);
   memmove (s->dn_o, s->dn_o + n, sizeof (float) * s->dn_hist);
+}
+
+/* in: 2n high-rate samples; out: n low-rate samples. */
+static void
+stage_down (const MasterOversampler * os, Stage * s, float *out,
+    const float *in, int n)
+{
+  float *e = s->dn_e + s->dn_hist;
+  float *o = s->dn_o + s->dn_hist;
+  int m;
+
+  for (m = 0; m < n; m++) {
+    e[m] = in[2 * m];
+    o[m] = in[2 * m + 1];
+  }
+  stage_down_phases (os, s, out, n);
 }
 
 MasterOversampler *
@@ -654,6 +712,51 @@ master_oversampler_down (MasterOversampler * os, float *dst, const float *src,
     return;
   }
   for (s = os->n_stages - 1; s >= 0; s--) {
+    float *out = (s == 0) ? dst : os->work[k++ & 1];
+    stage_down (os, &os->st[s], out, in, n_frames << s);
+    in = out;
+  }
+}
+
+void
+master_oversampler_process (MasterOversampler * os, float *dst,
+    const float *src, int n_frames, MasterOversamplerShape shape, void *ctx)
+{
+  const float *in = src;
+  Stage *top;
+  int s, n, k = 0;
+
+  if (n_frames > os->max_frames)
+    n_frames = os->max_frames;
+  if (os->n_stages == 0) {
+    if (dst != src)
+      memcpy (dst, src, sizeof (float) * n_frames);
+    shape (dst, n_frames, ctx);
+    return;
+  }
+  /* up to half the top rate, interleaved */
+  n = n_frames;
+  for (s = 0; s < os->n_stages - 1; s++) {
+    float *out = os->work[s & 1];
+    stage_up (os, &os->st[s], out, in, n);
+    in = out;
+    n *= 2;
+  }
+  /* the last stage's phases go straight to its own decimator's phase
+   * buffers: the shaper is memoryless, so it runs on them in place and no
+   * interleaving is needed at the top rate */
+  top = &os->st[os->n_stages - 1];
+  stage_up_phases (os, top, top->dn_e + top->dn_hist, top->dn_o + top->dn_hist,
+      in, n);
+  shape (top->dn_e + top->dn_hist, n, ctx);
+  shape (top->dn_o + top->dn_hist, n, ctx);
+  if (os->n_stages == 1) {
+    stage_down_phases (os, top, dst, n);
+    return;
+  }
+  stage_down_phases (os, top, os->work[k++ & 1], n);
+  in = os->work[(k - 1) & 1];
+  for (s = os->n_stages - 2; s >= 0; s--) {
     float *out = (s == 0) ? dst : os->work[k++ & 1];
     stage_down (os, &os->st[s], out, in, n_frames << s);
     in = out;

@@ -231,7 +231,6 @@ struct MasterSaturator {
   /* per-block signal scratch */
   v2d *xd, *yd;                 /* one pair, BLOCK */
   float *win[2], *wout[2];      /* BLOCK (+ pad) per lane */
-  float *top;                   /* BLOCK * factor (+ pad) at the high rate */
 
   int n_pairs;
   Pair *pr;
@@ -343,30 +342,33 @@ v_hardclip (v4f x)
   return (ap - aq + lp - lq) * v_set1 (0.5f / HARD_KNEE_K);
 }
 
-/* n is rounded up to a multiple of 8: buffers carry 8 floats of padding. */
-MULTI_TARGET static void
-shape_tanh (float *buf, int n)
-{
-  int i;
-  for (i = 0; i < n; i += 8) {
-    v4f v;
-    memcpy (&v, buf + i, sizeof (v));
-    v = v_tanh (v);
-    memcpy (buf + i, &v, sizeof (v));
-  }
+/* In place over n samples (any n: the tail goes through a padded copy).
+ * Memoryless, as master_oversampler_process() requires. */
+#define DEFINE_SHAPE(name, fn)                                              \
+MULTI_TARGET static void                                                    \
+name (float *buf, int n, void *ctx)                                         \
+{                                                                           \
+  int i;                                                                    \
+  (void) ctx;                                                               \
+  for (i = 0; i + 8 <= n; i += 8) {                                         \
+    v4f v;                                                                  \
+    memcpy (&v, buf + i, sizeof (v));                                       \
+    v = fn (v);                                                             \
+    memcpy (buf + i, &v, sizeof (v));                                       \
+  }                                                                         \
+  if (i < n) {                                                              \
+    float tmp[8] = { 0 };                                                   \
+    v4f v;                                                                  \
+    memcpy (tmp, buf + i, sizeof (float) * (n - i));                        \
+    memcpy (&v, tmp, sizeof (v));                                           \
+    v = fn (v);                                                             \
+    memcpy (tmp, &v, sizeof (v));                                           \
+    memcpy (buf + i, tmp, sizeof (float) * (n - i));                        \
+  }                                                                         \
 }
 
-MULTI_TARGET static void
-shape_hard (float *buf, int n)
-{
-  int i;
-  for (i = 0; i < n; i += 8) {
-    v4f v;
-    memcpy (&v, buf + i, sizeof (v));
-    v = v_hardclip (v);
-    memcpy (buf + i, &v, sizeof (v));
-  }
-}
+DEFINE_SHAPE (shape_tanh, v_tanh)
+DEFINE_SHAPE (shape_hard, v_hardclip)
 
 /* ---- exact (libm) curves: auto gain and tests ---- */
 
@@ -554,7 +556,7 @@ master_saturator_new (int rate, int channels, int oversampling,
   MasterSaturator *s;
   MasterSaturatorParams defaults;
   double hf;
-  int k, l, top;
+  int k, l;
 
   if (rate < 8000 || rate > 384000 || channels < 1 || channels > 64)
     return NULL;
@@ -610,15 +612,13 @@ master_saturator_new (int rate, int channels, int oversampling,
   }
   s->g_in = calloc (BLOCK * 7, sizeof (double));
   s->xd = calloc (BLOCK * 2, sizeof (v2d));
-  top = BLOCK * oversampling;
   for (l = 0; l < 2; l++) {
     s->win[l] = calloc (BLOCK + 8, sizeof (float));
     s->wout[l] = calloc (BLOCK + 8, sizeof (float));
     if (!s->win[l] || !s->wout[l])
       goto fail;
   }
-  s->top = calloc (top + 8, sizeof (float));
-  if (!s->g_in || !s->xd || !s->top)
+  if (!s->g_in || !s->xd)
     goto fail;
   s->b_in = s->g_in + BLOCK;
   s->tb_out = s->g_in + 2 * BLOCK;
@@ -660,7 +660,6 @@ master_saturator_destroy (MasterSaturator ** ps)
   free (s->win[1]);
   free (s->wout[0]);
   free (s->wout[1]);
-  free (s->top);
   free (s);
   *ps = NULL;
 }
@@ -960,7 +959,6 @@ post_block (MasterSaturator * s, Pair * pr, int n)
 static void
 pair_block (MasterSaturator * s, Pair * pr, int n)
 {
-  const int top_n = (n * s->factor + 7) & ~7;
   int l;
 
   pre_block (s, pr, n);
@@ -969,12 +967,9 @@ pair_block (MasterSaturator * s, Pair * pr, int n)
       memset (s->wout[l], 0, sizeof (float) * n);
       continue;
     }
-    master_oversampler_up (pr->os[l], s->top, s->win[l], n);
-    if (s->model == MASTER_SATURATOR_HARD_CLIP)
-      shape_hard (s->top, top_n);
-    else
-      shape_tanh (s->top, top_n);
-    master_oversampler_down (pr->os[l], s->wout[l], s->top, n);
+    master_oversampler_process (pr->os[l], s->wout[l], s->win[l], n,
+        s->model == MASTER_SATURATOR_HARD_CLIP ? shape_hard : shape_tanh,
+        NULL);
   }
   post_block (s, pr, n);
 
