@@ -26,8 +26,17 @@
  * before it is drained (pushed ahead of the event), and the run after it
  * starts fresh at its own time.
  *
- * Neutral: `mix`=0 with `output-gain`=0 gives the input back bit-exactly
- * (the saturated path keeps running, so raising `mix` later is seamless).
+ * Neutral: `mix`=0 with `output-gain`=0 gives the input back bit-exactly.
+ * Once it is neutral and settled (no ramp moving) and no control binding is
+ * active, the element goes passthrough: it pushes its withheld frames (the
+ * input of the last `latency` frames, exactly) and then forwards input
+ * buffers untouched, costing only a scan for NaN/Inf (replaced by 0, with
+ * the one warning) and the level statistics. Leaving passthrough (`mix` or
+ * `output-gain` set) restarts the saturator on the last few milliseconds of
+ * input it kept, withholds `latency` frames again, and ramps `mix` and
+ * `output-gain` in from neutral over 20 ms: no click, no gap, no repeated or
+ * lost frame. The reported latency stays the same in both modes (see
+ * "Passthrough" in the source).
  * drive, bias, mix and output-gain are controllable and move along a 20 ms
  * smoothstep after every change (controller values are read every 5 ms of
  * audio). Changing `model` while playing dips the saturated part for about
@@ -59,6 +68,7 @@
 #include "gstmasterenum.h"
 #include "gstmastermessage.h"
 #include "gstmasteralign.h"
+#include "nonfinite.h"
 
 #include <math.h>
 #include <string.h>
@@ -80,6 +90,30 @@ enum
 };
 
 #define DEFAULT_OVERSAMPLING 4
+
+/* Passthrough.
+ *
+ * Neutral (mix 0, output gain 0 dB, nothing ramping) the dsp's output is
+ * its input delayed by `latency` frames, bit-exactly, and the element's
+ * output is time-aligned with its input (withheld lead, drained tail), so
+ * forwarding input buffers as they are gives the same samples with the
+ * same timestamps. Entering passthrough pushes the withheld frames first
+ * (drain(): exact copies of the last `latency` input frames), so nothing
+ * is lost or repeated. Leaving it, the dsp restarts (neutral, at the new
+ * drive/model) on the last HIST_EXTRA + latency frames of input, which
+ * were forwarded already: that fills the oversampling filters and the tape
+ * pre-emphasis with the real signal, so the saturated path starts without
+ * an onset transient; its output is discarded, `latency` output frames are
+ * withheld as at a stream start (output frame k still carries input frame
+ * k's time), and mix/output gain then ramp from neutral over 20 ms.
+ *
+ * Latency: the LATENCY query keeps answering the oversampling latency in
+ * both modes. Reporting 0 in passthrough would need a latency message (and
+ * a pipeline-wide latency redistribution) at every toggle, and a live sink
+ * would then drop or stall when the larger latency came back; keeping the
+ * larger value constant only means downstream may wait `latency` longer
+ * than needed while passthrough (a few ms at most: 94 frames at 2x). */
+#define HIST_EXTRA 256
 
 #define CAPS_STR \
   "audio/x-raw, format = (string) { " GST_AUDIO_NE (F32) ", " GST_AUDIO_NE (F64) " }, " \
@@ -317,6 +351,8 @@ reset_stream (GstMasterSaturator * self)
   self->in_frames = 0;
   self->out_frames = 0;
   self->base_pts = GST_CLOCK_TIME_NONE;
+  self->hist_fill = 0;
+  self->continues = FALSE;
   restart_stats (self);
 }
 
@@ -337,6 +373,11 @@ gst_master_saturator_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   master_saturator_destroy (&self->sat);
   g_free (self->zeros);
   self->zeros = NULL;
+  g_free (self->hist);
+  g_free (self->scratch);
+  self->hist = self->scratch = NULL;
+  self->bypass = FALSE;
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
 
   self->rate = GST_AUDIO_INFO_RATE (info);
   self->channels = GST_AUDIO_INFO_CHANNELS (info);
@@ -350,6 +391,9 @@ gst_master_saturator_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   }
   self->latency = master_saturator_latency (self->sat);
   self->zeros = g_malloc0 ((gsize) MAX (self->latency, 1) * self->bpf);
+  self->hist_max = self->latency + HIST_EXTRA;
+  self->hist = g_malloc0 ((gsize) self->hist_max * self->bpf);
+  self->scratch = g_malloc0 ((gsize) self->hist_max * self->bpf);
   reset_stream (self);
   GST_INFO_OBJECT (self, "%d Hz, %d ch, %s, oversampling %ux, latency %u",
       self->rate, self->channels, self->is_f64 ? "F64" : "F32", os,
@@ -377,17 +421,23 @@ gst_master_saturator_stop (GstBaseTransform * trans)
   master_saturator_destroy (&self->sat);
   g_free (self->zeros);
   self->zeros = NULL;
+  g_free (self->hist);
+  g_free (self->scratch);
+  self->hist = self->scratch = NULL;
   self->latency = 0;
+  self->bypass = FALSE;
+  gst_base_transform_set_passthrough (trans, FALSE);
   return TRUE;
 }
 
 /* Syncs controlled properties to the stream time of `pts` (never under our
- * own lock), then hands changed settings to the dsp. */
-static void
-sync_params (GstMasterSaturator * self, GstClockTime pts)
+ * own lock) and copies the settings into *p; TRUE when they changed since
+ * the last copy. */
+static gboolean
+snapshot_params (GstMasterSaturator * self, GstClockTime pts,
+    MasterSaturatorParams * p)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
-  MasterSaturatorParams p;
   gboolean dirty;
 
   if (GST_CLOCK_TIME_IS_VALID (pts)) {
@@ -398,13 +448,22 @@ sync_params (GstMasterSaturator * self, GstClockTime pts)
   }
   GST_OBJECT_LOCK (self);
   dirty = self->props_dirty;
-  p = self->props;
+  *p = self->props;
   self->props_dirty = FALSE;
   self->interval_frames = self->interval ?
       MAX (1, gst_util_uint64_scale_round (self->interval, self->rate,
           GST_SECOND)) : 0;
   GST_OBJECT_UNLOCK (self);
-  if (dirty)
+  return dirty;
+}
+
+/* Syncs and hands changed settings to the dsp. */
+static void
+sync_params (GstMasterSaturator * self, GstClockTime pts)
+{
+  MasterSaturatorParams p;
+
+  if (snapshot_params (self, pts, &p))
     master_saturator_set_params (self->sat, &p);
 }
 
@@ -507,15 +566,195 @@ make_output (GstMasterSaturator * self, GstBuffer * data, gint n)
   GST_BUFFER_DTS (out) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_OFFSET (out) = GST_BUFFER_OFFSET_NONE;
   GST_BUFFER_OFFSET_END (out) = GST_BUFFER_OFFSET_NONE;
-  if (self->out_frames == 0)
+  if (self->out_frames == 0 && !self->continues)
     GST_BUFFER_FLAG_SET (out, GST_BUFFER_FLAG_DISCONT);
   else
     GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_DISCONT);
   self->out_frames += out_n;
+  self->continues = FALSE;
   return out;
 }
 
 static void drain (GstMasterSaturator * self);
+
+/* Adds n frames of `data` (sanitised) to the statistics as both input and
+ * output (in passthrough they are the same samples), posting messages on
+ * interval boundaries. pts: time of the first frame. */
+static void
+count_bypass (GstMasterSaturator * self, const guint8 * data, gint n,
+    GstClockTime pts)
+{
+  gint done = 0;
+
+  while (done < n) {
+    gint k = n - done;
+    gsize ns;
+    gdouble sumsq = 0.0, peak = 0.0;
+
+    if (self->interval_frames > self->stat_frames)
+      k = (gint) MIN ((guint64) k, self->interval_frames - self->stat_frames);
+    ns = (gsize) k * self->channels;
+    if (self->stat_frames == 0)
+      self->stat_start = GST_CLOCK_TIME_IS_VALID (pts) ?
+          pts + frames_to_time (self, done) : GST_CLOCK_TIME_NONE;
+    if (self->is_f64)
+      accumulate_f64 ((const double *) (data + (gsize) done * self->bpf), ns,
+          &sumsq, &peak);
+    else
+      accumulate_f32 ((const float *) (data + (gsize) done * self->bpf), ns,
+          &sumsq, &peak);
+    self->in_sumsq += sumsq;
+    self->out_sumsq += sumsq;
+    self->in_peak = MAX (self->in_peak, peak);
+    self->out_peak = MAX (self->out_peak, peak);
+    self->out_samples += ns;
+    self->stat_frames += k;
+    if (self->interval_frames > 0 && self->stat_frames >= self->interval_frames)
+      gst_element_post_message (GST_ELEMENT (self),
+          build_message (self, FALSE));
+    done += k;
+  }
+}
+
+/* Keeps the last hist_max frames seen in passthrough. */
+static void
+remember_history (GstMasterSaturator * self, const guint8 * data, gint n)
+{
+  const gsize bpf = self->bpf;
+  guint8 *hist = self->hist;
+
+  if ((guint) n >= self->hist_max) {
+    memcpy (hist, data + (gsize) (n - self->hist_max) * bpf,
+        (gsize) self->hist_max * bpf);
+    self->hist_fill = self->hist_max;
+  } else {
+    guint keep = MIN (self->hist_fill, self->hist_max - (guint) n);
+    memmove (hist, hist + (gsize) (self->hist_fill - keep) * bpf,
+        (gsize) keep * bpf);
+    memcpy (hist + (gsize) keep * bpf, data, (gsize) n * bpf);
+    self->hist_fill = keep + n;
+  }
+}
+
+static void
+enter_bypass (GstMasterSaturator * self)
+{
+  GST_DEBUG_OBJECT (self, "neutral: passthrough");
+  /* the withheld frames are exact copies of the last input frames */
+  drain (self);
+  self->to_skip = self->latency;
+  self->in_frames = 0;
+  self->out_frames = 0;
+  self->hist_fill = 0;
+  self->bypass = TRUE;
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
+}
+
+static void
+leave_bypass (GstMasterSaturator * self)
+{
+  MasterSaturatorParams q = self->bypass_props;
+
+  GST_DEBUG_OBJECT (self, "not neutral: processing (preroll %u frames)",
+      self->hist_fill);
+  /* restart neutral at the new settings (nothing audible changes while
+   * mix is 0), prime the filters with the recent input, then ramp in */
+  q.mix = 0.0;
+  q.output_gain_db = 0.0;
+  master_saturator_set_params (self->sat, &q);
+  master_saturator_reset (self->sat);
+  if (self->hist_fill > 0) {
+    if (self->is_f64)
+      master_saturator_process_f64 (self->sat, self->scratch, self->hist,
+          self->hist_fill);
+    else
+      master_saturator_process_f32 (self->sat, self->scratch, self->hist,
+          self->hist_fill);
+  }
+  master_saturator_set_params (self->sat, &self->bypass_props);
+  self->to_skip = self->latency;
+  self->in_frames = 0;
+  self->out_frames = 0;
+  self->base_pts = GST_CLOCK_TIME_NONE;
+  self->hist_fill = 0;
+  /* the output continues the forwarded buffers: no DISCONT */
+  self->continues = TRUE;
+  self->bypass = FALSE;
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
+}
+
+/* Decides at a buffer start whether it passes through (see "Passthrough"
+ * above), switching modes when needed. */
+static gboolean
+update_bypass (GstMasterSaturator * self, GstClockTime pts)
+{
+  MasterSaturatorParams p;
+  gboolean dirty = snapshot_params (self, pts, &p);
+  gboolean neutral = p.mix == 0.0 && p.output_gain_db == 0.0
+      && !gst_object_has_active_control_bindings (GST_OBJECT (self));
+
+  if (self->bypass) {
+    self->bypass_props = p;
+    if (!neutral)
+      leave_bypass (self);
+    return self->bypass;
+  }
+  if (dirty)
+    master_saturator_set_params (self->sat, &p);
+  if (neutral && master_saturator_is_neutral (self->sat)) {
+    self->bypass_props = p;
+    enter_bypass (self);
+  }
+  return self->bypass;
+}
+
+/* Passthrough of one buffer: NaN/Inf are replaced by 0 in a copy (the
+ * output must stay finite), levels counted, recent input remembered. */
+static GstBuffer *
+bypass_buffer (GstMasterSaturator * self, GstBuffer * in)
+{
+  GstMapInfo map;
+  gsize n_samples;
+  gboolean bad;
+  gint n;
+
+  if (!gst_buffer_map (in, &map, GST_MAP_READ))
+    return in;
+  n_samples = map.size / (self->is_f64 ? 8 : 4);
+  n = map.size / self->bpf;
+  bad = self->is_f64 ?
+      master_nonfinite_any_f64 ((const double *) map.data, n_samples) :
+      master_nonfinite_any_f32 ((const float *) map.data, n_samples);
+  if (bad) {
+    GstBuffer *out = gst_buffer_new_allocate (NULL, map.size, NULL);
+    GstMapInfo omap;
+    gsize replaced;
+
+    gst_buffer_copy_into (out, in, GST_BUFFER_COPY_METADATA, 0, -1);
+    gst_buffer_map (out, &omap, GST_MAP_WRITE);
+    replaced = self->is_f64 ?
+        master_nonfinite_zero_f64 ((double *) omap.data,
+        (const double *) map.data, n_samples) :
+        master_nonfinite_zero_f32 ((float *) omap.data,
+        (const float *) map.data, n_samples);
+    count_bypass (self, omap.data, n, GST_BUFFER_PTS (in));
+    remember_history (self, omap.data, n);
+    gst_buffer_unmap (out, &omap);
+    gst_buffer_unmap (in, &map);
+    gst_buffer_unref (in);
+    if (!self->warned_bad) {
+      self->warned_bad = TRUE;
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Invalid audio samples"),
+          ("%" G_GSIZE_FORMAT " NaN/Inf input samples replaced by silence "
+              "(further ones are replaced without warning)", replaced));
+    }
+    return out;
+  }
+  count_bypass (self, map.data, n, GST_BUFFER_PTS (in));
+  remember_history (self, map.data, n);
+  gst_buffer_unmap (in, &map);
+  return in;
+}
 
 static GstFlowReturn
 gst_master_saturator_generate_output (GstBaseTransform * trans,
@@ -535,6 +774,10 @@ gst_master_saturator_generate_output (GstBaseTransform * trans,
   if (!self->sat) {
     gst_buffer_unref (in);
     return GST_FLOW_NOT_NEGOTIATED;
+  }
+  if (update_bypass (self, GST_BUFFER_PTS (in))) {
+    *outbuf = bypass_buffer (self, in);
+    return GST_FLOW_OK;
   }
   if (!gst_buffer_map (in, &imap, GST_MAP_READ)) {
     gst_buffer_unref (in);
@@ -657,6 +900,8 @@ gst_master_saturator_finalize (GObject * object)
   GstMasterSaturator *self = GST_MASTER_SATURATOR (object);
   master_saturator_destroy (&self->sat);
   g_free (self->zeros);
+  g_free (self->hist);
+  g_free (self->scratch);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
