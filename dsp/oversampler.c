@@ -12,6 +12,8 @@
 #define STAGE1_ATTEN_DB 120.0
 /* Half-band stages: design attenuation in dB. */
 #define HALFBAND_ATTEN_DB 100.0
+/* Delay-line length in blocks (see line_make_room()). */
+#define LINE_BLOCKS 8
 
 /* GCC/Clang vector extensions: 8 or 16 floats, unaligned loads through
  * memcpy. The FIR kernel is compiled three times from one body (below):
@@ -75,11 +77,13 @@ typedef struct {
   Branch dn[2];                 /* decimation branches: even and odd input phases */
   int max_low;                  /* largest block at the low rate */
   int up_hist;                  /* history kept before the new input, samples */
-  float *up_buf;                /* [up_hist | max_low] low-rate input */
+  float *up_buf;                /* [up_pos .. up_pos + up_hist): history, then new input */
+  int up_pos, up_cap;           /* window start; capacity up_hist + LINE_BLOCKS * max_low */
   float *ph[2];                 /* [max_low] interpolated phases before interleaving */
   int dn_hist;
-  float *dn_e;                  /* [dn_hist | max_low] even high-rate samples */
-  float *dn_o;                  /* [dn_hist | max_low] odd high-rate samples */
+  float *dn_e;                  /* even high-rate samples, window at dn_pos like up_buf */
+  float *dn_o;                  /* odd high-rate samples, window at dn_pos */
+  int dn_pos, dn_cap;
 } Stage;
 
 struct MasterOversampler {
@@ -456,14 +460,32 @@ stage_init (Stage * s, const double *h, int n, int delay, int max_low)
   if (s->dn[1].len > 0 && s->dn[1].off + s->dn[1].len > s->dn_hist)
     s->dn_hist = s->dn[1].off + s->dn[1].len;
 
-  s->up_buf = calloc (s->up_hist + max_low, sizeof (float));
-  s->dn_e = calloc (s->dn_hist + max_low, sizeof (float));
-  s->dn_o = calloc (s->dn_hist + max_low, sizeof (float));
+  s->up_cap = s->up_hist + LINE_BLOCKS * max_low;
+  s->dn_cap = s->dn_hist + LINE_BLOCKS * max_low;
+  s->up_buf = calloc (s->up_cap, sizeof (float));
+  s->dn_e = calloc (s->dn_cap, sizeof (float));
+  s->dn_o = calloc (s->dn_cap, sizeof (float));
   s->ph[0] = calloc (max_low, sizeof (float));
   s->ph[1] = calloc (max_low, sizeof (float));
   if (!s->up_buf || !s->dn_e || !s->dn_o || !s->ph[0] || !s->ph[1])
     return -1;
   return 0;
+}
+
+/* Delay lines are linear buffers holding `hist` samples of history before
+ * the new input, starting at *pos; the window slides along a buffer of
+ * LINE_BLOCKS blocks and the history moves back to the front only when the
+ * end is reached, so the copy happens once per LINE_BLOCKS blocks. b (may
+ * be NULL) is a second line sharing the same position. */
+static void
+line_make_room (float *a, float *b, int *pos, int hist, int cap, int n)
+{
+  if (*pos + hist + n <= cap)
+    return;
+  memmove (a, a + *pos, sizeof (float) * hist);
+  if (b)
+    memmove (b, b + *pos, sizeof (float) * hist);
+  *pos = 0;
 }
 
 /* Up-samples n low-rate samples into the even (ph0) and odd (ph1) phases
@@ -472,11 +494,13 @@ static void
 stage_up_phases (const MasterOversampler * os, Stage * s, float *ph0,
     float *ph1, const float *in, int n)
 {
-  const float *x = s->up_buf + s->up_hist;
+  const float *x;
   float *ph[2] = { ph0, ph1 };
   int b;
 
-  memcpy (s->up_buf + s->up_hist, in, sizeof (float) * n);
+  line_make_room (s->up_buf, NULL, &s->up_pos, s->up_hist, s->up_cap, n);
+  x = s->up_buf + s->up_pos + s->up_hist;
+  memcpy (s->up_buf + s->up_pos + s->up_hist, in, sizeof (float) * n);
   for (b = 0; b < 2; b++) {
     const Branch *br = &s->up[b];
     if (br->len > 0)
@@ -484,7 +508,7 @@ stage_up_phases (const MasterOversampler * os, Stage * s, float *ph0,
     else
       memset (ph[b], 0, sizeof (float) * n);
   }
-  memmove (s->up_buf, s->up_buf + n, sizeof (float) * s->up_hist);
+  s->up_pos += n;
 }
 
 static void
@@ -500,13 +524,23 @@ stage_up (const MasterOversampler * os, Stage * s, float *out,
   }
 }
 
+/* Where the next n even and odd high-rate samples go (after the history),
+ * making room first. */
+static void
+stage_down_slots (Stage * s, int n, float **e, float **o)
+{
+  line_make_room (s->dn_e, s->dn_o, &s->dn_pos, s->dn_hist, s->dn_cap, n);
+  *e = s->dn_e + s->dn_pos + s->dn_hist;
+  *o = s->dn_o + s->dn_pos + s->dn_hist;
+}
+
 /* Down-samples the n even and n odd high-rate samples already in the
- * stage's buffers (s->dn_e / s->dn_o after the history) to n samples. */
+ * stage's slots (stage_down_slots()) to n samples. */
 static void
 stage_down_phases (const MasterOversampler * os, Stage * s, float *out, int n)
 {
-  float *e = s->dn_e + s->dn_hist;
-  float *o = s->dn_o + s->dn_hist;
+  float *e = s->dn_e + s->dn_pos + s->dn_hist;
+  float *o = s->dn_o + s->dn_pos + s->dn_hist;
   int acc = 0;
 
   if (s->dn[0].len > 0) {
@@ -519,8 +553,7 @@ stage_down_phases (const MasterOversampler * os, Stage * s, float *out, int n)
   }
   if (!acc)
     memset (out, 0, sizeof (float) * n);
-  memmove (s->dn_e, s->dn_e + n, sizeof (float) * s->dn_hist);
-  memmove (s->dn_o, s->dn_o + n, sizeof (float) * s->dn_hist);
+  s->dn_pos += n;
 }
 
 /* in: 2n high-rate samples; out: n low-rate samples. */
@@ -528,10 +561,10 @@ static void
 stage_down (const MasterOversampler * os, Stage * s, float *out,
     const float *in, int n)
 {
-  float *e = s->dn_e + s->dn_hist;
-  float *o = s->dn_o + s->dn_hist;
+  float *e, *o;
   int m;
 
+  stage_down_slots (s, n, &e, &o);
   for (m = 0; m < n; m++) {
     e[m] = in[2 * m];
     o[m] = in[2 * m + 1];
@@ -671,9 +704,10 @@ master_oversampler_reset (MasterOversampler * os)
 
   for (s = 0; s < os->n_stages; s++) {
     Stage *st = &os->st[s];
-    memset (st->up_buf, 0, sizeof (float) * (st->up_hist + st->max_low));
-    memset (st->dn_e, 0, sizeof (float) * (st->dn_hist + st->max_low));
-    memset (st->dn_o, 0, sizeof (float) * (st->dn_hist + st->max_low));
+    memset (st->up_buf, 0, sizeof (float) * st->up_cap);
+    memset (st->dn_e, 0, sizeof (float) * st->dn_cap);
+    memset (st->dn_o, 0, sizeof (float) * st->dn_cap);
+    st->up_pos = st->dn_pos = 0;
   }
 }
 
@@ -746,10 +780,13 @@ master_oversampler_process (MasterOversampler * os, float *dst,
    * buffers: the shaper is memoryless, so it runs on them in place and no
    * interleaving is needed at the top rate */
   top = &os->st[os->n_stages - 1];
-  stage_up_phases (os, top, top->dn_e + top->dn_hist, top->dn_o + top->dn_hist,
-      in, n);
-  shape (top->dn_e + top->dn_hist, n, ctx);
-  shape (top->dn_o + top->dn_hist, n, ctx);
+  {
+    float *e, *o;
+    stage_down_slots (top, n, &e, &o);
+    stage_up_phases (os, top, e, o, in, n);
+    shape (e, n, ctx);
+    shape (o, n, ctx);
+  }
   if (os->n_stages == 1) {
     stage_down_phases (os, top, dst, n);
     return;

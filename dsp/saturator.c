@@ -8,6 +8,8 @@
 
 /* Base-rate frames per internal block: bounds the scratch buffers. */
 #define BLOCK 128
+/* Dry delay-line length in blocks (see dry_make_room()). */
+#define DRY_BLOCKS 8
 /* Hard-clip knee sharpness (the smoothed box has edges of width ~1/k). */
 #define HARD_KNEE_K 3.0f
 /* Tube DC blocker corner, Hz. */
@@ -191,7 +193,8 @@ design_peak (Biquad * f, double f0, double db, double q, double rate)
  * idle (no oversampler, zero input) when the channel count is odd. */
 typedef struct {
   MasterOversampler *os[2];
-  v2d *dry;                     /* [latency + BLOCK]: delay line, then new input */
+  v2d *dry;                     /* input delay line: latency frames of history
+                                 * from dry_pos on, then the new input */
   v2d dc_x1, dc_y1;             /* tube DC blocker state */
   BiquadState pre, de, hf, bump;        /* tape filters */
 } Pair;
@@ -234,6 +237,8 @@ struct MasterSaturator {
 
   int n_pairs;
   Pair *pr;
+  int dry_pos, dry_cap;         /* window start in every pair's dry line;
+                                 * capacity latency + DRY_BLOCKS * BLOCK */
 };
 
 
@@ -474,7 +479,7 @@ pair_reset (MasterSaturator * s, Pair * pr)
   for (l = 0; l < 2; l++)
     if (pr->os[l])
       master_oversampler_reset (pr->os[l]);
-  memset (pr->dry, 0, sizeof (v2d) * (s->latency + BLOCK));
+  memset (pr->dry, 0, sizeof (v2d) * s->dry_cap);
   pr->dc_x1 = pr->dc_y1 = (v2d) { 0, 0 };
   memset (&pr->pre, 0, sizeof (pr->pre));
   memset (&pr->de, 0, sizeof (pr->de));
@@ -523,6 +528,7 @@ master_saturator_reset (MasterSaturator * s)
   s->switch_hold = 0;
   for (k = 0; k < s->n_pairs; k++)
     pair_reset (s, &s->pr[k]);
+  s->dry_pos = 0;
   ring_fill (s);
 }
 
@@ -600,8 +606,9 @@ master_saturator_new (int rate, int channels, int oversampling,
     }
   }
   s->latency = master_oversampler_latency (s->pr[0].os[0]);
+  s->dry_cap = s->latency + DRY_BLOCKS * BLOCK;
   for (k = 0; k < s->n_pairs; k++) {
-    s->pr[k].dry = calloc (s->latency + BLOCK, sizeof (v2d));
+    s->pr[k].dry = calloc (s->dry_cap, sizeof (v2d));
     if (!s->pr[k].dry)
       goto fail;
   }
@@ -849,7 +856,7 @@ INLINE void
 pre_loop (MasterSaturator * s, Pair * pr, int n, const int tape)
 {
   const v2d *restrict x = s->xd;
-  v2d *restrict dry = pr->dry + s->latency;
+  v2d *restrict dry = pr->dry + s->dry_pos + s->latency;
   const double *restrict g_in = s->g_in, *restrict b_in = s->b_in;
   float *restrict w0 = s->win[0], *restrict w1 = s->win[1];
   const int st = s->ctl_step;
@@ -876,7 +883,7 @@ INLINE void
 post_loop (MasterSaturator * s, Pair * pr, int n, const int model,
     const int exact)
 {
-  const v2d *restrict dry = pr->dry;
+  const v2d *restrict dry = pr->dry + s->dry_pos;
   v2d *restrict y = s->yd;
   const float *restrict w0 = s->wout[0], *restrict w1 = s->wout[1];
   const double *restrict tb = s->tb_out, *restrict nb = s->nb_out;
@@ -973,13 +980,27 @@ pair_block (MasterSaturator * s, Pair * pr, int n)
   }
   post_block (s, pr, n);
 
-  memmove (pr->dry, pr->dry + n, sizeof (v2d) * s->latency);
   pr->dc_x1 = flush_tiny (pr->dc_x1);
   pr->dc_y1 = flush_tiny (pr->dc_y1);
   biquad_state_flush (&pr->pre);
   biquad_state_flush (&pr->de);
   biquad_state_flush (&pr->hf);
   biquad_state_flush (&pr->bump);
+}
+
+/* The dry lines slide along their buffers; the history moves back to the
+ * front once per DRY_BLOCKS blocks. */
+static void
+dry_make_room (MasterSaturator * s, int n)
+{
+  int k;
+
+  if (s->dry_pos + s->latency + n <= s->dry_cap)
+    return;
+  for (k = 0; k < s->n_pairs; k++)
+    memmove (s->pr[k].dry, s->pr[k].dry + s->dry_pos,
+        sizeof (v2d) * s->latency);
+  s->dry_pos = 0;
 }
 
 /* A non-finite sample becomes 0 and is counted. */
@@ -997,6 +1018,7 @@ master_saturator_process_##suffix (MasterSaturator * s, T * dst,             \
     int n = n_frames - done < BLOCK ? n_frames - done : BLOCK;               \
     int k, i;                                                                \
     controls_block (s, n);                                                   \
+    dry_make_room (s, n);                                                    \
     for (k = 0; k < s->n_pairs; k++) {                                       \
       const int c = 2 * k;                                                   \
       const T *in = src + (size_t) done * C + c;                             \
@@ -1026,6 +1048,7 @@ master_saturator_process_##suffix (MasterSaturator * s, T * dst,             \
           out[(size_t) i * C] = (T) s->yd[i][0];                             \
       }                                                                      \
     }                                                                        \
+    s->dry_pos += n;                                                         \
     done += n;                                                               \
   }                                                                          \
   return bad;                                                                \
