@@ -31,8 +31,8 @@ enum { SWITCH_IDLE, SWITCH_FADE_OUT, SWITCH_HOLD, SWITCH_FADE_IN };
 
 /* Shapers: 8 float lanes (one AVX2 register; two SSE halves on the x86-64
  * baseline). Recursive filters: 2 double lanes = two channels. */
-typedef float v4f __attribute__ ((vector_size (32)));
-typedef int v4i __attribute__ ((vector_size (32)));
+typedef float v4f __attribute__ ((vector_size (64)));
+typedef int v4i __attribute__ ((vector_size (64)));
 typedef double v2d __attribute__ ((vector_size (16)));
 /* the helpers below are always inlined: no v4f crosses a call boundary */
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -349,20 +349,27 @@ v_hardclip (v4f x)
 
 /* In place over n samples (any n: the tail goes through a padded copy).
  * Memoryless, as master_oversampler_process() requires. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define SHAPE_TARGETS __attribute__ ((target_clones ("arch=x86-64-v4", \
+        "arch=x86-64-v3", "default")))
+#else
+#define SHAPE_TARGETS
+#endif
 #define DEFINE_SHAPE(name, fn)                                              \
-MULTI_TARGET static void                                                    \
+SHAPE_TARGETS static void                                                   \
 name (float *buf, int n, void *ctx)                                         \
 {                                                                           \
   int i;                                                                    \
   (void) ctx;                                                               \
-  for (i = 0; i + 8 <= n; i += 8) {                                         \
+  for (i = 0; i + 16 <= n; i += 16) {                                       \
     v4f v;                                                                  \
     memcpy (&v, buf + i, sizeof (v));                                       \
     v = fn (v);                                                             \
     memcpy (buf + i, &v, sizeof (v));                                       \
   }                                                                         \
   if (i < n) {                                                              \
-    float tmp[8] = { 0 };                                                   \
+    float tmp[16] = { 0 };                                                  \
     v4f v;                                                                  \
     memcpy (tmp, buf + i, sizeof (float) * (n - i));                        \
     memcpy (&v, tmp, sizeof (v));                                           \
