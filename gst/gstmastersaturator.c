@@ -353,6 +353,9 @@ reset_stream (GstMasterSaturator * self)
   self->base_pts = GST_CLOCK_TIME_NONE;
   self->hist_fill = 0;
   self->continues = FALSE;
+  if (self->ramp_delay > 0 && self->sat)
+    master_saturator_set_params (self->sat, &self->bypass_props);
+  self->ramp_delay = 0;
   restart_stats (self);
 }
 
@@ -484,10 +487,15 @@ process (GstMasterSaturator * self, gpointer dst, gconstpointer src, gint n,
   while (done < n) {
     gint k = MIN (chunk, n - done);
     gsize off = (gsize) done * self->bpf;
-    if (GST_CLOCK_TIME_IS_VALID (pts))
+    if (self->ramp_delay > 0) {
+      /* just out of passthrough: these frames' output is withheld; the
+       * ramp to the new settings starts with the first frame pushed */
+      k = MIN (k, self->ramp_delay);
+    } else if (GST_CLOCK_TIME_IS_VALID (pts)) {
       sync_params (self, pts + frames_to_time (self, done));
-    else
+    } else {
       sync_params (self, GST_CLOCK_TIME_NONE);
+    }
     /* end chunks on message interval boundaries */
     if (count_input && self->interval_frames > self->stat_frames)
       k = (gint) MIN ((guint64) k, self->interval_frames - self->stat_frames);
@@ -499,6 +507,11 @@ process (GstMasterSaturator * self, gpointer dst, gconstpointer src, gint n,
       bad += master_saturator_process_f32 (self->sat,
           (float *) ((guint8 *) dst + off),
           (const float *) ((const guint8 *) src + off), k);
+    if (self->ramp_delay > 0) {
+      self->ramp_delay -= k;
+      if (self->ramp_delay == 0)
+        master_saturator_set_params (self->sat, &self->bypass_props);
+    }
 
     /* levels for the messages: input as it arrives, output as computed
      * (it lags the input by the latency, at most ~2 ms) */
@@ -645,6 +658,7 @@ enter_bypass (GstMasterSaturator * self)
   self->to_skip = self->latency;
   self->in_frames = 0;
   self->out_frames = 0;
+  self->base_pts = GST_CLOCK_TIME_NONE;
   self->hist_fill = 0;
   self->bypass = TRUE;
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
@@ -671,11 +685,14 @@ leave_bypass (GstMasterSaturator * self)
       master_saturator_process_f32 (self->sat, self->scratch, self->hist,
           self->hist_fill);
   }
-  master_saturator_set_params (self->sat, &self->bypass_props);
+  /* mix and output gain act at output time: ramp them in once the
+   * `latency` withheld frames (already forwarded in passthrough) are out */
+  self->ramp_delay = self->latency;
+  if (self->ramp_delay == 0)
+    master_saturator_set_params (self->sat, &self->bypass_props);
+  /* the timeline (base_pts, frame counts) of the forwarded buffers goes
+   * on: output frame k keeps the time of input frame k */
   self->to_skip = self->latency;
-  self->in_frames = 0;
-  self->out_frames = 0;
-  self->base_pts = GST_CLOCK_TIME_NONE;
   self->hist_fill = 0;
   /* the output continues the forwarded buffers: no DISCONT */
   self->continues = TRUE;
@@ -722,6 +739,21 @@ bypass_buffer (GstMasterSaturator * self, GstBuffer * in)
     return in;
   n_samples = map.size / (self->is_f64 ? 8 : 4);
   n = map.size / self->bpf;
+  /* follow the input timeline (a later switch to processing continues
+   * it); a timestamp jump starts a new one */
+  if (self->in_frames > 0 && GST_BUFFER_PTS_IS_VALID (in)
+      && GST_CLOCK_TIME_IS_VALID (self->base_pts)) {
+    GstClockTimeDiff d = GST_CLOCK_DIFF (self->base_pts +
+        frames_to_time (self, self->in_frames), GST_BUFFER_PTS (in));
+    if (ABS (d) > (GstClockTimeDiff) frames_to_time (self, 1)) {
+      self->in_frames = self->out_frames = 0;
+      self->hist_fill = 0;
+    }
+  }
+  if (self->in_frames == 0)
+    self->base_pts = GST_BUFFER_PTS (in);
+  self->in_frames += n;
+  self->out_frames += n;
   bad = self->is_f64 ?
       master_nonfinite_any_f64 ((const double *) map.data, n_samples) :
       master_nonfinite_any_f32 ((const float *) map.data, n_samples);
@@ -821,6 +853,13 @@ drain (GstMasterSaturator * self)
   GstMapInfo wmap;
   gint n = self->latency;
 
+  if (self->bypass) {
+    /* nothing withheld; the next buffer starts a new timeline */
+    self->in_frames = 0;
+    self->out_frames = 0;
+    self->hist_fill = 0;
+    return;
+  }
   if (!self->sat || n == 0 || self->in_frames == 0)
     return;
   work = gst_buffer_new_allocate (NULL, (gsize) n * self->bpf, NULL);

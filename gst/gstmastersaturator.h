@@ -47,6 +47,7 @@ struct _GstMasterSaturator
   guint hist_max, hist_fill;    /* frames */
   gpointer scratch;             /* hist_max frames: preroll output, discarded */
   gboolean continues;           /* next output follows forwarded buffers */
+  gint ramp_delay;              /* frames before bypass_props are applied */
 
   /* level statistics of the current message interval */
   guint64 stat_frames;          /* input frames in the interval */
