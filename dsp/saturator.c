@@ -1,6 +1,7 @@
 /* Saturator (see saturator.h). */
 #include "saturator.h"
 #include "oversampler.h"
+#include "nonfinite.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -1030,7 +1031,12 @@ master_saturator_process_##suffix (MasterSaturator * s, T * dst,             \
       const int c = 2 * k;                                                   \
       const T *in = src + (size_t) done * C + c;                             \
       T *out = dst + (size_t) done * C + c;                                  \
-      if (c + 1 < C) {                                                       \
+      if (C == 2 && !master_nonfinite_any_##suffix (in, (size_t) n * 2)) {   \
+        /* stereo: a pair's frames are the interleaved input as is */        \
+        double *xd = (double *) s->xd;                                       \
+        for (i = 0; i < 2 * n; i++)                                          \
+          xd[i] = in[i];                                                     \
+      } else if (c + 1 < C) {                                                \
         for (i = 0; i < n; i++) {                                            \
           double a = in[(size_t) i * C], b = in[(size_t) i * C + 1];         \
           SANITISE (a, bad);                                                 \
@@ -1045,7 +1051,11 @@ master_saturator_process_##suffix (MasterSaturator * s, T * dst,             \
         }                                                                    \
       }                                                                      \
       pair_block (s, &s->pr[k], n);                                          \
-      if (c + 1 < C) {                                                       \
+      if (C == 2) {                                                          \
+        const double *yd = (const double *) s->yd;                           \
+        for (i = 0; i < 2 * n; i++)                                          \
+          out[i] = (T) yd[i];                                                \
+      } else if (c + 1 < C) {                                                \
         for (i = 0; i < n; i++) {                                            \
           out[(size_t) i * C] = (T) s->yd[i][0];                             \
           out[(size_t) i * C + 1] = (T) s->yd[i][1];                         \

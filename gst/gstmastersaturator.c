@@ -38,8 +38,8 @@
  * lost frame. The reported latency stays the same in both modes (see
  * "Passthrough" in the source).
  * drive, bias, mix and output-gain are controllable and move along a 20 ms
- * smoothstep after every change (controller values are read every 5 ms of
- * audio). Changing `model` while playing dips the saturated part for about
+ * smoothstep after every change (controller values are read every ~5 ms of
+ * audio: 256 frames at 48 kHz). Changing `model` while playing dips the saturated part for about
  * 25 ms instead of clicking; `oversampling` changes in READY only.
  *
  * Every #GstMasterSaturator:interval nanoseconds of audio (and once at EOS
@@ -480,8 +480,10 @@ static void
 process (GstMasterSaturator * self, gpointer dst, gconstpointer src, gint n,
     GstClockTime pts, gboolean count_input)
 {
-  /* sub-blocks of ~5 ms so controller automation is followed closely */
-  const gint chunk = MAX (64, self->rate / 200);
+  /* sub-blocks of ~5 ms so controller automation is followed closely, a
+   * multiple of 64 frames (the oversampling filters' vector block: other
+   * lengths leave tails that cost up to twice as much per frame) */
+  const gint chunk = MAX (64, (self->rate / 200 + 32) / 64 * 64);
   gint done = 0, bad = 0;
 
   while (done < n) {
