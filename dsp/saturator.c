@@ -861,13 +861,12 @@ clamp_wet (double v)
 /* Wet input at the base rate: s->xd -> s->win[0..1], and the dry delay
  * line. `tape` is a literal at each call. */
 INLINE void
-pre_loop (MasterSaturator * s, Pair * pr, int n, const int tape)
+pre_loop (MasterSaturator * s, Pair * pr, int n, const int tape, const int st)
 {
   const v2d *restrict x = s->xd;
   v2d *restrict dry = pr->dry + s->dry_pos + s->latency;
   const double *restrict g_in = s->g_in, *restrict b_in = s->b_in;
   float *restrict w0 = s->win[0], *restrict w1 = s->win[1];
-  const int st = s->ctl_step;
   const Biquad f = s->tape_pre;
   BiquadState z = pr->pre;
   int i;
@@ -889,7 +888,7 @@ pre_loop (MasterSaturator * s, Pair * pr, int n, const int tape)
  * output is the dry signal bit-exactly and the wet state keeps running. */
 INLINE void
 post_loop (MasterSaturator * s, Pair * pr, int n, const int model,
-    const int exact)
+    const int exact, const int st)
 {
   const v2d *restrict dry = pr->dry + s->dry_pos;
   v2d *restrict y = s->yd;
@@ -897,7 +896,6 @@ post_loop (MasterSaturator * s, Pair * pr, int n, const int model,
   const double *restrict tb = s->tb_out, *restrict nb = s->nb_out;
   const double *restrict comp = s->comp_out, *restrict mix = s->mix_out;
   const double *restrict gain = s->gain_out;
-  const int st = s->ctl_step;
   const Biquad de = s->tape_de, hf = s->tape_hf, bump = s->tape_bump;
   BiquadState zde = pr->de, zhf = pr->hf, zbump = pr->bump;
   const v2d dc_norm = v2_splat (s->dc_norm), dc_r = v2_splat (s->dc_r);
@@ -931,42 +929,50 @@ post_loop (MasterSaturator * s, Pair * pr, int n, const int model,
   pr->dc_y1 = dc_y1;
 }
 
+/* The loops are instantiated per model and per control layout (st: 1 =
+ * per-frame arrays, 0 = constants), so a steady block keeps its controls
+ * in registers. */
 MULTI_TARGET static void
 pre_block (MasterSaturator * s, Pair * pr, int n)
 {
-  if (s->model == MASTER_SATURATOR_TAPE)
-    pre_loop (s, pr, n, 1);
-  else
-    pre_loop (s, pr, n, 0);
+  const int tape = s->model == MASTER_SATURATOR_TAPE;
+
+  if (s->ctl_step) {
+    if (tape)
+      pre_loop (s, pr, n, 1, 1);
+    else
+      pre_loop (s, pr, n, 0, 1);
+  } else {
+    if (tape)
+      pre_loop (s, pr, n, 1, 0);
+    else
+      pre_loop (s, pr, n, 0, 0);
+  }
 }
+
+#define POST_MODELS(exact, st)                                              \
+  switch (s->model) {                                                       \
+    case MASTER_SATURATOR_TUBE:                                             \
+      post_loop (s, pr, n, MASTER_SATURATOR_TUBE, exact, st);               \
+      break;                                                                \
+    case MASTER_SATURATOR_TAPE:                                             \
+      post_loop (s, pr, n, MASTER_SATURATOR_TAPE, exact, st);               \
+      break;                                                                \
+    default:                                                                \
+      post_loop (s, pr, n, MASTER_SATURATOR_SOFT_CLIP, exact, st);          \
+      break;                                                                \
+  }
 
 MULTI_TARGET static void
 post_block (MasterSaturator * s, Pair * pr, int n)
 {
   if (s->post_exact_dry) {
-    switch (s->model) {
-      case MASTER_SATURATOR_TUBE:
-        post_loop (s, pr, n, MASTER_SATURATOR_TUBE, 1);
-        break;
-      case MASTER_SATURATOR_TAPE:
-        post_loop (s, pr, n, MASTER_SATURATOR_TAPE, 1);
-        break;
-      default:
-        post_loop (s, pr, n, MASTER_SATURATOR_SOFT_CLIP, 1);
-        break;
-    }
+    /* only the wet state runs: the controls do not matter */
+    POST_MODELS (1, 1);
+  } else if (s->ctl_step) {
+    POST_MODELS (0, 1);
   } else {
-    switch (s->model) {
-      case MASTER_SATURATOR_TUBE:
-        post_loop (s, pr, n, MASTER_SATURATOR_TUBE, 0);
-        break;
-      case MASTER_SATURATOR_TAPE:
-        post_loop (s, pr, n, MASTER_SATURATOR_TAPE, 0);
-        break;
-      default:
-        post_loop (s, pr, n, MASTER_SATURATOR_SOFT_CLIP, 0);
-        break;
-    }
+    POST_MODELS (0, 0);
   }
 }
 
@@ -994,6 +1000,52 @@ pair_block (MasterSaturator * s, Pair * pr, int n)
   biquad_state_flush (&pr->de);
   biquad_state_flush (&pr->hf);
   biquad_state_flush (&pr->bump);
+}
+
+/* float <-> double conversion of contiguous samples (stereo fast path). */
+typedef float v4s __attribute__ ((vector_size (16)));
+typedef double v4w __attribute__ ((vector_size (32)));
+
+MULTI_TARGET static void
+widen_f32 (double *restrict d, const float *restrict s, int n)
+{
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4s v;
+    v4w w;
+    memcpy (&v, s + i, sizeof v);
+    w = __builtin_convertvector (v, v4w);
+    memcpy (d + i, &w, sizeof w);
+  }
+  for (; i < n; i++)
+    d[i] = s[i];
+}
+
+MULTI_TARGET static void
+narrow_f32 (float *restrict d, const double *restrict s, int n)
+{
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4w w;
+    v4s v;
+    memcpy (&w, s + i, sizeof w);
+    v = __builtin_convertvector (w, v4s);
+    memcpy (d + i, &v, sizeof v);
+  }
+  for (; i < n; i++)
+    d[i] = (float) s[i];
+}
+
+static void
+widen_f64 (double *restrict d, const double *restrict s, int n)
+{
+  memcpy (d, s, sizeof (double) * n);
+}
+
+static void
+narrow_f64 (double *restrict d, const double *restrict s, int n)
+{
+  memcpy (d, s, sizeof (double) * n);
 }
 
 /* The dry lines slide along their buffers; the history moves back to the
@@ -1033,9 +1085,7 @@ master_saturator_process_##suffix (MasterSaturator * s, T * dst,             \
       T *out = dst + (size_t) done * C + c;                                  \
       if (C == 2 && !master_nonfinite_any_##suffix (in, (size_t) n * 2)) {   \
         /* stereo: a pair's frames are the interleaved input as is */        \
-        double *xd = (double *) s->xd;                                       \
-        for (i = 0; i < 2 * n; i++)                                          \
-          xd[i] = in[i];                                                     \
+        widen_##suffix ((double *) s->xd, in, 2 * n);                        \
       } else if (c + 1 < C) {                                                \
         for (i = 0; i < n; i++) {                                            \
           double a = in[(size_t) i * C], b = in[(size_t) i * C + 1];         \
@@ -1052,9 +1102,7 @@ master_saturator_process_##suffix (MasterSaturator * s, T * dst,             \
       }                                                                      \
       pair_block (s, &s->pr[k], n);                                          \
       if (C == 2) {                                                          \
-        const double *yd = (const double *) s->yd;                           \
-        for (i = 0; i < 2 * n; i++)                                          \
-          out[i] = (T) yd[i];                                                \
+        narrow_##suffix (out, (const double *) s->yd, 2 * n);                \
       } else if (c + 1 < C) {                                                \
         for (i = 0; i < n; i++) {                                            \
           out[(size_t) i * C] = (T) s->yd[i][0];                             \
