@@ -296,50 +296,117 @@ typedef gint64 v4l __attribute__ ((vector_size (32)));
 #endif
 
 static inline __attribute__ ((always_inline)) void
-accumulate_lane (v4d v, v4d * s, v4d * p)
+accumulate_lane (v4d v, v4d * s, v4d * p, v4l * bad)
 {
   const v4l absmask = (v4l) { 0 } + G_GINT64_CONSTANT (0x7fffffffffffffff);
   v4d a = (v4d) ((v4l) v & absmask);
   v4l finite = a <= ((v4d) { 0 } + G_MAXDOUBLE);     /* false for NaN, Inf */
+  v4l up;
+  *bad |= ~finite;
   a = (v4d) ((v4l) a & finite);
   *s += a * a;
-  v4l up = a > *p;
+  up = a > *p;
   *p = (v4d) (((v4l) a & up) | ((v4l) * p & ~up));
 }
 
-#define DEFINE_ACCUMULATE(suffix, T)                                        \
-MULTI_TARGET static void                                                    \
-accumulate_##suffix (const T * d, gsize n, gdouble * sumsq, gdouble * peak) \
-{                                                                           \
-  v4d s0 = { 0 }, s1 = { 0 }, p0 = { 0 }, p1 = { 0 };                       \
-  gdouble s = 0.0, p = 0.0;                                                 \
-  gsize i = 0;                                                              \
-  gint l;                                                                   \
-  for (; i + 8 <= n; i += 8) {                                              \
-    v4d a = { d[i], d[i + 1], d[i + 2], d[i + 3] };                         \
-    v4d b = { d[i + 4], d[i + 5], d[i + 6], d[i + 7] };                     \
-    accumulate_lane (a, &s0, &p0);                                          \
-    accumulate_lane (b, &s1, &p1);                                          \
-  }                                                                         \
-  for (; i < n; i++) {                                                      \
-    gdouble v = d[i];                                                       \
-    gdouble a = fabs (v);                                                   \
-    if (a <= G_MAXDOUBLE) {                                                 \
-      s += v * v;                                                           \
-      p = a > p ? a : p;                                                    \
-    }                                                                       \
-  }                                                                         \
-  s0 += s1;                                                                 \
-  *sumsq += ((s0[0] + s0[1]) + (s0[2] + s0[3])) + s;                        \
-  for (l = 0; l < 4; l++) {                                                 \
-    p = p0[l] > p ? p0[l] : p;                                              \
-    p = p1[l] > p ? p1[l] : p;                                              \
-  }                                                                         \
-  *peak = p > *peak ? p : *peak;                                            \
+/* Returns non-zero when any sample was NaN/Inf (passthrough needs no
+ * second scan). */
+MULTI_TARGET static gboolean
+accumulate_f64 (const double *d, gsize n, gdouble * sumsq, gdouble * peak)
+{
+  v4d s0 = { 0 }, s1 = { 0 }, p0 = { 0 }, p1 = { 0 };
+  v4l bad = { 0 };
+  gdouble s = 0.0, p = 0.0;
+  gboolean any_bad = FALSE;
+  gsize i = 0;
+  gint l;
+
+  for (; i + 8 <= n; i += 8) {
+    v4d a, b;
+    memcpy (&a, d + i, sizeof a);
+    memcpy (&b, d + i + 4, sizeof b);
+    accumulate_lane (a, &s0, &p0, &bad);
+    accumulate_lane (b, &s1, &p1, &bad);
+  }
+  for (; i < n; i++) {
+    gdouble v = d[i];
+    gdouble a = fabs (v);
+    if (a <= G_MAXDOUBLE) {
+      s += v * v;
+      p = a > p ? a : p;
+    } else {
+      any_bad = TRUE;
+    }
+  }
+  s0 += s1;
+  *sumsq += ((s0[0] + s0[1]) + (s0[2] + s0[3])) + s;
+  for (l = 0; l < 4; l++) {
+    p = p0[l] > p ? p0[l] : p;
+    p = p1[l] > p ? p1[l] : p;
+    any_bad |= bad[l] != 0;
+  }
+  *peak = p > *peak ? p : *peak;
+  return any_bad;
 }
 
-DEFINE_ACCUMULATE (f32, float)
-DEFINE_ACCUMULATE (f64, double)
+/* The same for float samples: the finiteness test, the mask and the peak
+ * stay in float (exact), only the squares are summed in double. Returns
+ * non-zero when any sample was NaN/Inf, so passthrough needs no second
+ * scan. */
+typedef float v8s __attribute__ ((vector_size (32)));
+typedef gint32 v8i __attribute__ ((vector_size (32)));
+typedef float v4s __attribute__ ((vector_size (16)));
+
+MULTI_TARGET static gboolean
+accumulate_f32 (const float *d, gsize n, gdouble * sumsq, gdouble * peak)
+{
+  const v8i absmask = (v8i) { 0 } + 0x7fffffff;
+  const v8s fmax = (v8s) { 0 } + G_MAXFLOAT;
+  v4d s0 = { 0 }, s1 = { 0 };
+  v8s p = { 0 };
+  v8i bad = { 0 };
+  gdouble s = 0.0, pk = 0.0;
+  gboolean any_bad = FALSE;
+  gsize i = 0;
+  gint l;
+
+  for (; i + 8 <= n; i += 8) {
+    v8s v, a;
+    v8i fin;
+    v4s lo, hi;
+    v4d wl, wh;
+    memcpy (&v, d + i, sizeof v);
+    a = (v8s) ((v8i) v & absmask);
+    fin = a <= fmax;            /* false for NaN and Inf */
+    bad |= ~fin;
+    a = (v8s) ((v8i) a & fin);
+    p = (v8s) (((v8i) a & (a > p)) | ((v8i) p & ~(a > p)));
+    memcpy (&lo, &a, sizeof lo);
+    memcpy (&hi, (const float *) &a + 4, sizeof hi);
+    wl = __builtin_convertvector (lo, v4d);
+    wh = __builtin_convertvector (hi, v4d);
+    s0 += wl * wl;
+    s1 += wh * wh;
+  }
+  for (; i < n; i++) {
+    gdouble v = d[i];
+    gdouble a = fabs (v);
+    if (a <= G_MAXDOUBLE) {
+      s += v * v;
+      pk = a > pk ? a : pk;
+    } else {
+      any_bad = TRUE;
+    }
+  }
+  s0 += s1;
+  *sumsq += ((s0[0] + s0[1]) + (s0[2] + s0[3])) + s;
+  for (l = 0; l < 8; l++) {
+    pk = p[l] > pk ? p[l] : pk;
+    any_bad |= bad[l] != 0;
+  }
+  *peak = pk > *peak ? pk : *peak;
+  return any_bad;
+}
 
 /* Forget stream position and signal state (start, flush, new caps). */
 static void
@@ -592,13 +659,15 @@ make_output (GstMasterSaturator * self, GstBuffer * data, gint n)
 
 static void drain (GstMasterSaturator * self);
 
-/* Adds n frames of `data` (sanitised) to the statistics as both input and
- * output (in passthrough they are the same samples), posting messages on
- * interval boundaries. pts: time of the first frame. */
-static void
+/* Adds n frames of `data` to the statistics as both input and output (in
+ * passthrough they are the same samples; NaN/Inf, which the output will not
+ * carry, are skipped), posting messages on interval boundaries. pts: time
+ * of the first frame. Returns TRUE when any sample was NaN/Inf. */
+static gboolean
 count_bypass (GstMasterSaturator * self, const guint8 * data, gint n,
     GstClockTime pts)
 {
+  gboolean bad = FALSE;
   gint done = 0;
 
   while (done < n) {
@@ -613,11 +682,11 @@ count_bypass (GstMasterSaturator * self, const guint8 * data, gint n,
       self->stat_start = GST_CLOCK_TIME_IS_VALID (pts) ?
           pts + frames_to_time (self, done) : GST_CLOCK_TIME_NONE;
     if (self->is_f64)
-      accumulate_f64 ((const double *) (data + (gsize) done * self->bpf), ns,
-          &sumsq, &peak);
+      bad |= accumulate_f64 ((const double *) (data + (gsize) done * self->bpf),
+          ns, &sumsq, &peak);
     else
-      accumulate_f32 ((const float *) (data + (gsize) done * self->bpf), ns,
-          &sumsq, &peak);
+      bad |= accumulate_f32 ((const float *) (data + (gsize) done * self->bpf),
+          ns, &sumsq, &peak);
     self->in_sumsq += sumsq;
     self->out_sumsq += sumsq;
     self->in_peak = MAX (self->in_peak, peak);
@@ -629,6 +698,7 @@ count_bypass (GstMasterSaturator * self, const guint8 * data, gint n,
           build_message (self, FALSE));
     done += k;
   }
+  return bad;
 }
 
 /* Keeps the last hist_max frames seen in passthrough. */
@@ -756,9 +826,7 @@ bypass_buffer (GstMasterSaturator * self, GstBuffer * in)
     self->base_pts = GST_BUFFER_PTS (in);
   self->in_frames += n;
   self->out_frames += n;
-  bad = self->is_f64 ?
-      master_nonfinite_any_f64 ((const double *) map.data, n_samples) :
-      master_nonfinite_any_f32 ((const float *) map.data, n_samples);
+  bad = count_bypass (self, map.data, n, GST_BUFFER_PTS (in));
   if (bad) {
     GstBuffer *out = gst_buffer_new_allocate (NULL, map.size, NULL);
     GstMapInfo omap;
@@ -771,7 +839,6 @@ bypass_buffer (GstMasterSaturator * self, GstBuffer * in)
         (const double *) map.data, n_samples) :
         master_nonfinite_zero_f32 ((float *) omap.data,
         (const float *) map.data, n_samples);
-    count_bypass (self, omap.data, n, GST_BUFFER_PTS (in));
     remember_history (self, omap.data, n);
     gst_buffer_unmap (out, &omap);
     gst_buffer_unmap (in, &map);
@@ -784,7 +851,6 @@ bypass_buffer (GstMasterSaturator * self, GstBuffer * in)
     }
     return out;
   }
-  count_bypass (self, map.data, n, GST_BUFFER_PTS (in));
   remember_history (self, map.data, n);
   gst_buffer_unmap (in, &map);
   return in;
