@@ -848,14 +848,21 @@ v2_splat (double a)
   return (v2d) { a, a };
 }
 
-INLINE float
-clamp_wet (double v)
+typedef float v2f __attribute__ ((vector_size (8)));
+typedef long long v2l __attribute__ ((vector_size (16)));
+
+INLINE v2d
+v2_min (v2d a, v2d b)
 {
-  if (v > WET_CLAMP)
-    v = WET_CLAMP;
-  else if (v < -WET_CLAMP)
-    v = -WET_CLAMP;
-  return (float) v;
+  v2l m = a < b;
+  return (v2d) (((v2l) a & m) | ((v2l) b & ~m));
+}
+
+INLINE v2d
+v2_max (v2d a, v2d b)
+{
+  v2l m = a > b;
+  return (v2d) (((v2l) a & m) | ((v2l) b & ~m));
 }
 
 /* Wet input at the base rate: s->xd -> s->win[0..1], and the dry delay
@@ -867,18 +874,23 @@ pre_loop (MasterSaturator * s, Pair * pr, int n, const int tape, const int st)
   v2d *restrict dry = pr->dry + s->dry_pos + s->latency;
   const double *restrict g_in = s->g_in, *restrict b_in = s->b_in;
   float *restrict w0 = s->win[0], *restrict w1 = s->win[1];
-  const Biquad f = s->tape_pre;
+  const Biquad f1 = s->tape_pre;
   BiquadState z = pr->pre;
   int i;
 
+  const v2d g0 = v2_splat (g_in[0]), b0 = v2_splat (b_in[0]);
+  const v2d lim = v2_splat (WET_CLAMP);
+
   for (i = 0; i < n; i++) {
-    v2d v = x[i] * g_in[i * st];
+    v2d v = x[i] * (st ? v2_splat (g_in[i]) : g0);
+    v2f f;
     dry[i] = x[i];
     if (tape)
-      v = first_order_run (&f, &z, v);
-    v += b_in[i * st];
-    w0[i] = clamp_wet (v[0]);
-    w1[i] = clamp_wet (v[1]);
+      v = first_order_run (&f1, &z, v);
+    v += st ? v2_splat (b_in[i]) : b0;
+    f = __builtin_convertvector (v2_min (v2_max (v, -lim), lim), v2f);
+    w0[i] = f[0];
+    w1[i] = f[1];
   }
   pr->pre = z;
 }
@@ -902,11 +914,16 @@ post_loop (MasterSaturator * s, Pair * pr, int n, const int model,
   v2d dc_x1 = pr->dc_x1, dc_y1 = pr->dc_y1;
   int i;
 
+  const v2d tb0 = v2_splat (tb[0]), nb0 = v2_splat (nb[0]);
+  const v2d comp0 = v2_splat (comp[0]), mix0 = v2_splat (mix[0]);
+  const v2d gain0 = v2_splat (gain[0]);
+
   for (i = 0; i < n; i++) {
     v2d w = { w0[i], w1[i] };
     v2d d = dry[i];
     if (model == MASTER_SATURATOR_TUBE) {
-      v2d v = (w - tb[i * st]) * nb[i * st];
+      v2d v = (w - (st ? v2_splat (tb[i]) : tb0))
+          * (st ? v2_splat (nb[i]) : nb0);
       w = dc_norm * (v - dc_x1) + dc_r * dc_y1;
       dc_x1 = v;
       dc_y1 = w;
@@ -918,8 +935,9 @@ post_loop (MasterSaturator * s, Pair * pr, int n, const int model,
     if (exact) {
       y[i] = d;
     } else {
-      w *= comp[i * st];
-      y[i] = (d + (w - d) * mix[i * st]) * gain[i * st];
+      w *= st ? v2_splat (comp[i]) : comp0;
+      y[i] = (d + (w - d) * (st ? v2_splat (mix[i]) : mix0))
+          * (st ? v2_splat (gain[i]) : gain0);
     }
   }
   pr->de = zde;
