@@ -55,6 +55,17 @@ void master_oversampler_up (MasterOversampler * os, float *dst,
 void master_oversampler_down (MasterOversampler * os, float *dst,
     const float *src, int n_frames);
 
+/* A memoryless function applied to n high-rate samples in place. */
+typedef void (*MasterOversamplerShape) (float *buf, int n, void *ctx);
+
+/* up(), shape() at the high rate, then down(), in one call: equal to
+ * up (hi, src); shape (hi, n_frames * factor); down (dst, hi), but the top
+ * rate is never interleaved: shape() gets the samples in two or more
+ * calls and in no particular order, so it must be memoryless (the same
+ * function of each sample). dst may equal src. */
+void master_oversampler_process (MasterOversampler * os, float *dst,
+    const float *src, int n_frames, MasterOversamplerShape shape, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 /* Saturator (see saturator.h). */
 #include "saturator.h"
 #include "oversampler.h"
+#include "nonfinite.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -8,6 +9,8 @@
 
 /* Base-rate frames per internal block: bounds the scratch buffers. */
 #define BLOCK 128
+/* Dry delay-line length in blocks (see dry_make_room()). */
+#define DRY_BLOCKS 8
 /* Hard-clip knee sharpness (the smoothed box has edges of width ~1/k). */
 #define HARD_KNEE_K 3.0f
 /* Tube DC blocker corner, Hz. */
@@ -27,8 +30,21 @@ enum { SWITCH_IDLE, SWITCH_FADE_OUT, SWITCH_HOLD, SWITCH_FADE_IN };
 /* The wet input is clamped to this magnitude: keeps float filters finite. */
 #define WET_CLAMP 1e6
 
-typedef float v4f __attribute__ ((vector_size (16)));
-typedef int v4i __attribute__ ((vector_size (16)));
+/* Shapers: 8 float lanes (one AVX2 register; two SSE halves on the x86-64
+ * baseline). Recursive filters: 2 double lanes = two channels. */
+typedef float v4f __attribute__ ((vector_size (64)));
+typedef int v4i __attribute__ ((vector_size (64)));
+typedef double v2d __attribute__ ((vector_size (16)));
+/* the helpers below are always inlined: no v4f crosses a call boundary */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define MULTI_TARGET __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define MULTI_TARGET
+#endif
+#define INLINE static inline __attribute__ ((always_inline))
 
 /* ---- smoothed parameters ----
  * A change moves from the current value to the target along a smoothstep
@@ -80,28 +96,58 @@ ramp_next (Ramp * r)
   return r->cur;
 }
 
-/* ---- double-precision biquad (transposed direct form II) ---- */
+/* ---- recursive filters: double precision, two channels per vector ----
+ * Direct form I, y = b0 x + b1 x1 + b2 x2 - a1 y1 - a2 y2: the only
+ * dependence on the previous output is one multiply-add, so a sample costs
+ * one FMA latency per section, and cascaded sections overlap. The
+ * coefficients come from an analog prototype (design below); the state
+ * stays in registers across a block. */
 typedef struct {
   double b0, b1, b2, a1, a2;
-  double z1, z2;
 } Biquad;
 
-static inline double
-biquad_run (Biquad * f, double x)
+typedef struct {
+  v2d x1, x2, y1, y2;
+} BiquadState;
+
+INLINE v2d
+biquad_run (const Biquad * f, BiquadState * z, v2d x)
 {
-  double y = f->b0 * x + f->z1;
-  f->z1 = f->b1 * x - f->a1 * y + f->z2;
-  f->z2 = f->b2 * x - f->a2 * y;
+  v2d y = (f->b0 * x + f->b1 * z->x1 + f->b2 * z->x2) - f->a2 * z->y2
+      - f->a1 * z->y1;
+  z->x2 = z->x1;
+  z->x1 = x;
+  z->y2 = z->y1;
+  z->y1 = y;
   return y;
 }
 
-static void
-biquad_flush (Biquad * f)
+/* first-order section (b2 = a2 = 0) */
+INLINE v2d
+first_order_run (const Biquad * f, BiquadState * z, v2d x)
 {
-  if (!(fabs (f->z1) > 1e-25))
-    f->z1 = 0.0;
-  if (!(fabs (f->z2) > 1e-25))
-    f->z2 = 0.0;
+  v2d y = (f->b0 * x + f->b1 * z->x1) - f->a1 * z->y1;
+  z->x1 = x;
+  z->y1 = y;
+  return y;
+}
+
+/* zero below 1e-25 (denormal-free, keeps the state finite) */
+INLINE v2d
+flush_tiny (v2d v)
+{
+  v2d a = { fabs (v[0]), fabs (v[1]) };
+  typedef long long v2l __attribute__ ((vector_size (16)));
+  return (v2d) ((v2l) v & (v2l) (a > 1e-25));
+}
+
+static void
+biquad_state_flush (BiquadState * z)
+{
+  z->x1 = flush_tiny (z->x1);
+  z->x2 = flush_tiny (z->x2);
+  z->y1 = flush_tiny (z->y1);
+  z->y2 = flush_tiny (z->y2);
 }
 
 /* First-order shelf/low-pass from analog (1 + s/wz)/(1 + s/wp) (wz <= 0:
@@ -144,12 +190,15 @@ design_peak (Biquad * f, double f0, double db, double q, double rate)
   f->a2 = (1.0 - alpha / A) / a0;
 }
 
+/* Two channels (lanes) of signal state: channels 2k and 2k+1; lane 1 is
+ * idle (no oversampler, zero input) when the channel count is odd. */
 typedef struct {
-  MasterOversampler *os;
-  double *dry;                  /* [latency + BLOCK]: delay line, then new input */
-  double dc_x1, dc_y1;          /* tube DC blocker state */
-  Biquad pre, de, hf, bump;     /* tape filters */
-} Channel;
+  MasterOversampler *os[2];
+  v2d *dry;                     /* input delay line: latency frames of history
+                                 * from dry_pos on, then the new input */
+  v2d dc_x1, dc_y1;             /* tube DC blocker state */
+  BiquadState pre, de, hf, bump;        /* tape filters */
+} Pair;
 
 struct MasterSaturator {
   int rate, channels, factor, latency, smooth_len;
@@ -167,49 +216,54 @@ struct MasterSaturator {
   MasterSaturatorModel pending_model;
 
   double dc_r, dc_norm;         /* DC blocker pole and gain normalisation */
-  Biquad tape_pre, tape_de, tape_hf, tape_bump;   /* coefficient templates */
+  Biquad tape_pre, tape_de, tape_hf, tape_bump;
 
   /* control values of the post stage delayed by the latency, so gains that
    * belong to the drive and bias at input time meet the matching output:
    * ring of `latency` frames x {tanh(bias), 1/(1-tanh^2), comp} */
   double *ring;
   int ring_pos;
+  double ring_last[3];          /* the values written last */
+  int ring_same;                /* how many of the last writes equal ring_last */
 
-  /* per-block control arrays, BLOCK each */
+  /* per-block control arrays, BLOCK each; when nothing moves (steady
+   * block) only element 0 is filled and ctl_step is 0 */
   double *g_in, *b_in, *tb_out, *nb_out, *comp_out, *mix_out, *gain_out;
+  int ctl_step;                 /* 1: per-frame arrays, 0: constants */
   int post_exact_dry;           /* block is mix 0, gain 1: copy dry exactly */
 
   /* per-block signal scratch */
-  double *xd, *yd;              /* one channel, BLOCK */
-  float *win, *wout;            /* BLOCK (+ pad) */
-  float *top;                   /* BLOCK * factor (+ pad) at the high rate */
+  v2d *xd, *yd;                 /* one pair, BLOCK */
+  float *win[2], *wout[2];      /* BLOCK (+ pad) per lane */
 
-  Channel *ch;
+  int n_pairs;
+  Pair *pr;
+  int dry_pos, dry_cap;         /* window start in every pair's dry line;
+                                 * capacity latency + DRY_BLOCKS * BLOCK */
 };
+
 
 /* ---- shapers (float, 4 lanes, on the high-rate buffer) ---- */
 
-static inline v4f
+INLINE v4f
 v_set1 (float a)
 {
-  return (v4f) {
-  a, a, a, a};
+  return (v4f) { 0 } + a;
 }
 
-static inline v4f
+INLINE v4f
 v_select (v4i mask, v4f a, v4f b)
 {
   return (v4f) (((v4i) a & mask) | ((v4i) b & ~mask));
 }
 
-static inline v4f
+INLINE v4f
 v_abs (v4f x)
 {
-  return (v4f) ((v4i) x & (v4i) {
-      0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff});
+  return (v4f) ((v4i) x & ((v4i) { 0 } + 0x7fffffff));
 }
 
-static inline v4f
+INLINE v4f
 v_min (v4f a, v4f b)
 {
   return v_select (a < b, a, b);
@@ -217,7 +271,7 @@ v_min (v4f a, v4f b)
 
 /* e^y for y in [-87, 0]: Cody-Waite range reduction, degree-7 polynomial
  * (relative error ~1e-7), exponent built from bits. */
-static inline v4f
+INLINE v4f
 v_exp_neg (v4f y)
 {
   const v4f magic = v_set1 (12582912.0f);       /* 1.5 * 2^23: rounds */
@@ -242,7 +296,7 @@ v_exp_neg (v4f y)
 /* tanh: [7/6] Lambert continued fraction below 1, (1-e)/(1+e) with
  * e = exp(-2|x|) above; both are analytic and agree to ~1e-8 at the
  * switch, so the curve stays smooth (aliasing needs smoothness). */
-static inline v4f
+INLINE v4f
 v_tanh (v4f x)
 {
   v4f a = v_min (v_abs (x), v_set1 (9.0f));
@@ -256,13 +310,11 @@ v_tanh (v4f x)
   v4f num = v_select (big, v_set1 (1.0f) - e, pn);
   v4f den = v_select (big, v_set1 (1.0f) + e, pd);
   v4f t = num / den;
-  return (v4f) ((v4i) t | ((v4i) x & (v4i) {
-          (int) 0x80000000, (int) 0x80000000, (int) 0x80000000,
-          (int) 0x80000000}));
+  return (v4f) ((v4i) t | ((v4i) x & ((v4i) { 0 } + (int) 0x80000000)));
 }
 
 /* log(1 + e), e in [0, 1]: 2 atanh(e / (2 + e)) by its odd series. */
-static inline v4f
+INLINE v4f
 v_log1p01 (v4f e)
 {
   v4f s = e / (v_set1 (2.0f) + e);
@@ -279,7 +331,7 @@ v_log1p01 (v4f e)
 
 /* (logcosh(k(x+1)) - logcosh(k(x-1))) / 2k, with
  * logcosh(z) = |z| + log(1 + exp(-2|z|)) - log 2. */
-static inline v4f
+INLINE v4f
 v_hardclip (v4f x)
 {
   const v4f k = v_set1 (HARD_KNEE_K);
@@ -296,30 +348,40 @@ v_hardclip (v4f x)
   return (ap - aq + lp - lq) * v_set1 (0.5f / HARD_KNEE_K);
 }
 
-/* n is rounded up to a multiple of 4: buffers carry 4 floats of padding. */
-static void
-shape_tanh (float *buf, int n)
-{
-  int i;
-  for (i = 0; i < n; i += 4) {
-    v4f v;
-    memcpy (&v, buf + i, sizeof (v));
-    v = v_tanh (v);
-    memcpy (buf + i, &v, sizeof (v));
-  }
+/* In place over n samples (any n: the tail goes through a padded copy).
+ * Memoryless, as master_oversampler_process() requires. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define SHAPE_TARGETS __attribute__ ((target_clones ("arch=x86-64-v4", \
+        "arch=x86-64-v3", "default")))
+#else
+#define SHAPE_TARGETS
+#endif
+#define DEFINE_SHAPE(name, fn)                                              \
+SHAPE_TARGETS static void                                                   \
+name (float *buf, int n, void *ctx)                                         \
+{                                                                           \
+  int i;                                                                    \
+  (void) ctx;                                                               \
+  for (i = 0; i + 16 <= n; i += 16) {                                       \
+    v4f v;                                                                  \
+    memcpy (&v, buf + i, sizeof (v));                                       \
+    v = fn (v);                                                             \
+    memcpy (buf + i, &v, sizeof (v));                                       \
+  }                                                                         \
+  if (i < n) {                                                              \
+    float tmp[16] = { 0 };                                                  \
+    v4f v;                                                                  \
+    memcpy (tmp, buf + i, sizeof (float) * (n - i));                        \
+    memcpy (&v, tmp, sizeof (v));                                           \
+    v = fn (v);                                                             \
+    memcpy (tmp, &v, sizeof (v));                                           \
+    memcpy (buf + i, tmp, sizeof (float) * (n - i));                        \
+  }                                                                         \
 }
 
-static void
-shape_hard (float *buf, int n)
-{
-  int i;
-  for (i = 0; i < n; i += 4) {
-    v4f v;
-    memcpy (&v, buf + i, sizeof (v));
-    v = v_hardclip (v);
-    memcpy (buf + i, &v, sizeof (v));
-  }
-}
+DEFINE_SHAPE (shape_tanh, v_tanh)
+DEFINE_SHAPE (shape_hard, v_hardclip)
 
 /* ---- exact (libm) curves: auto gain and tests ---- */
 
@@ -418,15 +480,19 @@ comp_target (const MasterSaturatorParams * p)
 }
 
 static void
-channel_reset (MasterSaturator * s, Channel * c)
+pair_reset (MasterSaturator * s, Pair * pr)
 {
-  master_oversampler_reset (c->os);
-  memset (c->dry, 0, sizeof (double) * (s->latency + BLOCK));
-  c->dc_x1 = c->dc_y1 = 0.0;
-  c->pre = s->tape_pre;
-  c->de = s->tape_de;
-  c->hf = s->tape_hf;
-  c->bump = s->tape_bump;
+  int l;
+
+  for (l = 0; l < 2; l++)
+    if (pr->os[l])
+      master_oversampler_reset (pr->os[l]);
+  memset (pr->dry, 0, sizeof (v2d) * s->dry_cap);
+  pr->dc_x1 = pr->dc_y1 = (v2d) { 0, 0 };
+  memset (&pr->pre, 0, sizeof (pr->pre));
+  memset (&pr->de, 0, sizeof (pr->de));
+  memset (&pr->hf, 0, sizeof (pr->hf));
+  memset (&pr->bump, 0, sizeof (pr->bump));
 }
 
 static void
@@ -447,12 +513,16 @@ ring_fill (MasterSaturator * s)
     s->ring[3 * i + 2] = comp;
   }
   s->ring_pos = 0;
+  s->ring_last[0] = tb;
+  s->ring_last[1] = nb;
+  s->ring_last[2] = comp;
+  s->ring_same = s->latency;
 }
 
 void
 master_saturator_reset (MasterSaturator * s)
 {
-  int c;
+  int k;
 
   ramp_jump (&s->drive_db, s->p.drive_db);
   ramp_jump (&s->bias, s->p.bias);
@@ -464,8 +534,9 @@ master_saturator_reset (MasterSaturator * s)
   ramp_jump (&s->wet, 1.0);
   s->switch_phase = SWITCH_IDLE;
   s->switch_hold = 0;
-  for (c = 0; c < s->channels; c++)
-    channel_reset (s, &s->ch[c]);
+  for (k = 0; k < s->n_pairs; k++)
+    pair_reset (s, &s->pr[k]);
+  s->dry_pos = 0;
   ring_fill (s);
 }
 
@@ -499,7 +570,7 @@ master_saturator_new (int rate, int channels, int oversampling,
   MasterSaturator *s;
   MasterSaturatorParams defaults;
   double hf;
-  int c, top;
+  int k, l;
 
   if (rate < 8000 || rate > 384000 || channels < 1 || channels > 64)
     return NULL;
@@ -531,18 +602,22 @@ master_saturator_new (int rate, int channels, int oversampling,
   design_first_order (&s->tape_hf, 0.0, hf, rate);
   design_peak (&s->tape_bump, TAPE_BUMP_HZ, TAPE_BUMP_DB, TAPE_BUMP_Q, rate);
 
-  s->ch = calloc (channels, sizeof (Channel));
-  if (!s->ch)
+  s->n_pairs = (channels + 1) / 2;
+  s->pr = calloc (s->n_pairs, sizeof (Pair));
+  if (!s->pr)
     goto fail;
-  for (c = 0; c < channels; c++) {
-    s->ch[c].os = master_oversampler_new (oversampling, BLOCK);
-    if (!s->ch[c].os)
-      goto fail;
+  for (k = 0; k < s->n_pairs; k++) {
+    for (l = 0; l < 2 && 2 * k + l < channels; l++) {
+      s->pr[k].os[l] = master_oversampler_new (oversampling, BLOCK);
+      if (!s->pr[k].os[l])
+        goto fail;
+    }
   }
-  s->latency = master_oversampler_latency (s->ch[0].os);
-  for (c = 0; c < channels; c++) {
-    s->ch[c].dry = calloc (s->latency + BLOCK, sizeof (double));
-    if (!s->ch[c].dry)
+  s->latency = master_oversampler_latency (s->pr[0].os[0]);
+  s->dry_cap = s->latency + DRY_BLOCKS * BLOCK;
+  for (k = 0; k < s->n_pairs; k++) {
+    s->pr[k].dry = calloc (s->dry_cap, sizeof (v2d));
+    if (!s->pr[k].dry)
       goto fail;
   }
   if (s->latency > 0) {
@@ -551,12 +626,14 @@ master_saturator_new (int rate, int channels, int oversampling,
       goto fail;
   }
   s->g_in = calloc (BLOCK * 7, sizeof (double));
-  s->xd = calloc (BLOCK * 2, sizeof (double));
-  top = BLOCK * oversampling;
-  s->win = calloc (BLOCK + 4, sizeof (float));
-  s->wout = calloc (BLOCK + 4, sizeof (float));
-  s->top = calloc (top + 4, sizeof (float));
-  if (!s->g_in || !s->xd || !s->win || !s->wout || !s->top)
+  s->xd = calloc (BLOCK * 2, sizeof (v2d));
+  for (l = 0; l < 2; l++) {
+    s->win[l] = calloc (BLOCK + 8, sizeof (float));
+    s->wout[l] = calloc (BLOCK + 8, sizeof (float));
+    if (!s->win[l] || !s->wout[l])
+      goto fail;
+  }
+  if (!s->g_in || !s->xd)
     goto fail;
   s->b_in = s->g_in + BLOCK;
   s->tb_out = s->g_in + 2 * BLOCK;
@@ -578,24 +655,26 @@ void
 master_saturator_destroy (MasterSaturator ** ps)
 {
   MasterSaturator *s;
-  int c;
+  int k;
 
   if (!ps || !*ps)
     return;
   s = *ps;
-  if (s->ch) {
-    for (c = 0; c < s->channels; c++) {
-      master_oversampler_destroy (&s->ch[c].os);
-      free (s->ch[c].dry);
+  if (s->pr) {
+    for (k = 0; k < s->n_pairs; k++) {
+      master_oversampler_destroy (&s->pr[k].os[0]);
+      master_oversampler_destroy (&s->pr[k].os[1]);
+      free (s->pr[k].dry);
     }
-    free (s->ch);
+    free (s->pr);
   }
   free (s->ring);
   free (s->g_in);
   free (s->xd);
-  free (s->win);
-  free (s->wout);
-  free (s->top);
+  free (s->win[0]);
+  free (s->win[1]);
+  free (s->wout[0]);
+  free (s->wout[1]);
   free (s);
   *ps = NULL;
 }
@@ -620,20 +699,27 @@ master_saturator_is_ramping (const MasterSaturator * s)
       || s->comp_db.remaining > 0 || s->switch_phase != SWITCH_IDLE;
 }
 
+int
+master_saturator_is_neutral (const MasterSaturator * s)
+{
+  return s->p.mix == 0.0 && s->p.output_gain_db == 0.0
+      && s->model == s->p.model && !master_saturator_is_ramping (s);
+}
+
 static void
 switch_model_now (MasterSaturator * s)
 {
-  int c;
+  int k;
 
   s->model = s->pending_model;
   /* fresh model-specific state: tape filters and DC blocker start clean */
-  for (c = 0; c < s->channels; c++) {
-    Channel *ch = &s->ch[c];
-    ch->dc_x1 = ch->dc_y1 = 0.0;
-    ch->pre = s->tape_pre;
-    ch->de = s->tape_de;
-    ch->hf = s->tape_hf;
-    ch->bump = s->tape_bump;
+  for (k = 0; k < s->n_pairs; k++) {
+    Pair *pr = &s->pr[k];
+    pr->dc_x1 = pr->dc_y1 = (v2d) { 0, 0 };
+    memset (&pr->pre, 0, sizeof (pr->pre));
+    memset (&pr->de, 0, sizeof (pr->de));
+    memset (&pr->hf, 0, sizeof (pr->hf));
+    memset (&pr->bump, 0, sizeof (pr->bump));
   }
   /* the tube values in the delay ring belong to the old model */
   ring_fill (s);
@@ -641,12 +727,16 @@ switch_model_now (MasterSaturator * s)
   s->switch_hold = s->latency + SWITCH_HOLD_EXTRA;
 }
 
-/* Fills the per-frame control arrays of one block (shared by channels). */
+/* Fills the control arrays of one block (shared by channels). A steady
+ * block (no ramp moving, no model switch under way, and the delay ring
+ * holding one value throughout) fills element 0 only, with exactly the
+ * values the per-frame path would repeat, and sets ctl_step = 0. */
 static void
 controls_block (MasterSaturator * s, int n)
 {
   int tube;
   int i, exact = 1;
+  double g = 1.0, tbc = 0.0, nbc = 1.0, compc = 1.0;
 
   if ((s->switch_phase == SWITCH_FADE_OUT && s->wet.cur == 0.0
           && s->wet.remaining == 0) || (s->switch_phase == SWITCH_HOLD
@@ -654,12 +744,38 @@ controls_block (MasterSaturator * s, int n)
     switch_model_now (s);
   tube = s->model == MASTER_SATURATOR_TUBE;
 
-  double g = 1.0, tbc = 0.0, nbc = 1.0, compc = 1.0;
+  if (s->switch_phase == SWITCH_IDLE && s->wet.remaining == 0
+      && s->drive_db.remaining == 0 && s->bias.remaining == 0
+      && s->comp_db.remaining == 0 && s->mix.remaining == 0
+      && s->out_db.remaining == 0 && s->ring_same >= s->latency) {
+    double m = s->mix.cur, odb = s->out_db.cur;
+    s->g_in[0] = pow (10.0, s->drive_db.cur / 20.0);
+    s->b_in[0] = tube ? s->bias.cur : 0.0;
+    if (s->latency > 0) {
+      s->tb_out[0] = s->ring_last[0];
+      s->nb_out[0] = s->ring_last[1];
+      s->comp_out[0] = s->ring_last[2] * s->wet.cur;
+    } else {
+      if (tube) {
+        tbc = tanh (s->bias.cur);
+        nbc = 1.0 / (1.0 - tbc * tbc);
+      }
+      s->tb_out[0] = tbc;
+      s->nb_out[0] = nbc;
+      s->comp_out[0] = pow (10.0, s->comp_db.cur / 20.0) * s->wet.cur;
+    }
+    s->mix_out[0] = m;
+    s->gain_out[0] = pow (10.0, odb / 20.0);
+    s->post_exact_dry = m == 0.0 && odb == 0.0;
+    s->ctl_step = 0;
+    return;
+  }
 
   for (i = 0; i < n; i++) {
     int moving_d = s->drive_db.remaining > 0;
     int moving_b = s->bias.remaining > 0;
     int moving_c = s->comp_db.remaining > 0;
+    int moving_o = s->out_db.remaining > 0;
     double d = ramp_next (&s->drive_db);
     double b = ramp_next (&s->bias);
     double cdb = ramp_next (&s->comp_db);
@@ -685,6 +801,16 @@ controls_block (MasterSaturator * s, int n)
     if (s->latency > 0) {
       double *r = s->ring + 3 * s->ring_pos;
       double t0 = r[0], t1 = r[1], t2 = r[2];
+      if (tb == s->ring_last[0] && nb == s->ring_last[1]
+          && comp == s->ring_last[2]) {
+        if (s->ring_same < s->latency)
+          s->ring_same++;
+      } else {
+        s->ring_last[0] = tb;
+        s->ring_last[1] = nb;
+        s->ring_last[2] = comp;
+        s->ring_same = 1;
+      }
       r[0] = tb;
       r[1] = nb;
       r[2] = comp;
@@ -705,92 +831,258 @@ controls_block (MasterSaturator * s, int n)
     s->nb_out[i] = nb;
     s->comp_out[i] = comp;
     s->mix_out[i] = m;
-    s->gain_out[i] = pow (10.0, odb / 20.0);
+    if (i == 0 || moving_o)
+      s->gain_out[i] = pow (10.0, odb / 20.0);
+    else
+      s->gain_out[i] = s->gain_out[i - 1];
     if (m != 0.0 || odb != 0.0)
       exact = 0;
   }
   s->post_exact_dry = exact;
+  s->ctl_step = 1;
 }
 
-/* One channel of one block: s->xd (sanitised input) -> s->yd. */
-static void
-channel_block (MasterSaturator * s, Channel * c, int n)
+INLINE v2d
+v2_splat (double a)
 {
-  const MasterSaturatorModel model = s->model;
-  const double *x = s->xd;
-  double *y = s->yd;
-  double *dry = c->dry;
-  const int L = s->latency;
-  const int top_n = (n * s->factor + 3) & ~3;
+  return (v2d) { a, a };
+}
+
+typedef float v2f __attribute__ ((vector_size (8)));
+typedef long long v2l __attribute__ ((vector_size (16)));
+
+INLINE v2d
+v2_min (v2d a, v2d b)
+{
+  v2l m = a < b;
+  return (v2d) (((v2l) a & m) | ((v2l) b & ~m));
+}
+
+INLINE v2d
+v2_max (v2d a, v2d b)
+{
+  v2l m = a > b;
+  return (v2d) (((v2l) a & m) | ((v2l) b & ~m));
+}
+
+/* Wet input at the base rate: s->xd -> s->win[0..1], and the dry delay
+ * line. `tape` is a literal at each call. */
+INLINE void
+pre_loop (MasterSaturator * s, Pair * pr, int n, const int tape, const int st)
+{
+  const v2d *restrict x = s->xd;
+  v2d *restrict dry = pr->dry + s->dry_pos + s->latency;
+  const double *restrict g_in = s->g_in, *restrict b_in = s->b_in;
+  float *restrict w0 = s->win[0], *restrict w1 = s->win[1];
+  const Biquad f1 = s->tape_pre;
+  BiquadState z = pr->pre;
   int i;
 
-  /* wet input at the base rate */
+  const v2d g0 = v2_splat (g_in[0]), b0 = v2_splat (b_in[0]);
+  const v2d lim = v2_splat (WET_CLAMP);
+
   for (i = 0; i < n; i++) {
-    double v = x[i] * s->g_in[i];
-    dry[L + i] = x[i];
-    if (model == MASTER_SATURATOR_TAPE)
-      v = biquad_run (&c->pre, v);
-    v += s->b_in[i];
-    if (v > WET_CLAMP)
-      v = WET_CLAMP;
-    else if (v < -WET_CLAMP)
-      v = -WET_CLAMP;
-    s->win[i] = (float) v;
+    v2d v = x[i] * (st ? v2_splat (g_in[i]) : g0);
+    v2f f;
+    dry[i] = x[i];
+    if (tape)
+      v = first_order_run (&f1, &z, v);
+    v += st ? v2_splat (b_in[i]) : b0;
+    f = __builtin_convertvector (v2_min (v2_max (v, -lim), lim), v2f);
+    w0[i] = f[0];
+    w1[i] = f[1];
   }
-
-  master_oversampler_up (c->os, s->top, s->win, n);
-  if (model == MASTER_SATURATOR_HARD_CLIP)
-    shape_hard (s->top, top_n);
-  else
-    shape_tanh (s->top, top_n);
-  master_oversampler_down (c->os, s->wout, s->top, n);
-
-  if (s->post_exact_dry) {
-    /* neutral block: keep the wet state running, output dry bit-exactly */
-    for (i = 0; i < n; i++)
-      y[i] = dry[i];
-    if (model == MASTER_SATURATOR_TAPE) {
-      for (i = 0; i < n; i++) {
-        double w = biquad_run (&c->de, s->wout[i]);
-        w = biquad_run (&c->hf, w);
-        (void) biquad_run (&c->bump, w);
-      }
-    } else if (model == MASTER_SATURATOR_TUBE) {
-      for (i = 0; i < n; i++) {
-        double w = (s->wout[i] - s->tb_out[i]) * s->nb_out[i];
-        c->dc_y1 = s->dc_norm * (w - c->dc_x1) + s->dc_r * c->dc_y1;
-        c->dc_x1 = w;
-      }
-    }
-  } else {
-    for (i = 0; i < n; i++) {
-      double w = s->wout[i];
-      double d = dry[i];
-      if (model == MASTER_SATURATOR_TUBE) {
-        double v = (w - s->tb_out[i]) * s->nb_out[i];
-        w = s->dc_norm * (v - c->dc_x1) + s->dc_r * c->dc_y1;
-        c->dc_x1 = v;
-        c->dc_y1 = w;
-      } else if (model == MASTER_SATURATOR_TAPE) {
-        w = biquad_run (&c->de, w);
-        w = biquad_run (&c->hf, w);
-        w = biquad_run (&c->bump, w);
-      }
-      w *= s->comp_out[i];
-      y[i] = (d + (w - d) * s->mix_out[i]) * s->gain_out[i];
-    }
-  }
-
-  memmove (dry, dry + n, sizeof (double) * L);
-  if (!(fabs (c->dc_y1) > 1e-25))
-    c->dc_y1 = 0.0;
-  if (!(fabs (c->dc_x1) > 1e-25))
-    c->dc_x1 = 0.0;
-  biquad_flush (&c->pre);
-  biquad_flush (&c->de);
-  biquad_flush (&c->hf);
-  biquad_flush (&c->bump);
+  pr->pre = z;
 }
+
+/* Wet output back at the base rate: s->wout -> s->yd with the mix.
+ * `model` is a literal at each call. With `exact` (mix 0, gain 0 dB) the
+ * output is the dry signal bit-exactly and the wet state keeps running. */
+INLINE void
+post_loop (MasterSaturator * s, Pair * pr, int n, const int model,
+    const int exact, const int st)
+{
+  const v2d *restrict dry = pr->dry + s->dry_pos;
+  v2d *restrict y = s->yd;
+  const float *restrict w0 = s->wout[0], *restrict w1 = s->wout[1];
+  const double *restrict tb = s->tb_out, *restrict nb = s->nb_out;
+  const double *restrict comp = s->comp_out, *restrict mix = s->mix_out;
+  const double *restrict gain = s->gain_out;
+  const Biquad de = s->tape_de, hf = s->tape_hf, bump = s->tape_bump;
+  BiquadState zde = pr->de, zhf = pr->hf, zbump = pr->bump;
+  const v2d dc_norm = v2_splat (s->dc_norm), dc_r = v2_splat (s->dc_r);
+  v2d dc_x1 = pr->dc_x1, dc_y1 = pr->dc_y1;
+  int i;
+
+  const v2d tb0 = v2_splat (tb[0]), nb0 = v2_splat (nb[0]);
+  const v2d comp0 = v2_splat (comp[0]), mix0 = v2_splat (mix[0]);
+  const v2d gain0 = v2_splat (gain[0]);
+
+  for (i = 0; i < n; i++) {
+    v2d w = { w0[i], w1[i] };
+    v2d d = dry[i];
+    if (model == MASTER_SATURATOR_TUBE) {
+      v2d v = (w - (st ? v2_splat (tb[i]) : tb0))
+          * (st ? v2_splat (nb[i]) : nb0);
+      w = dc_norm * (v - dc_x1) + dc_r * dc_y1;
+      dc_x1 = v;
+      dc_y1 = w;
+    } else if (model == MASTER_SATURATOR_TAPE) {
+      w = first_order_run (&de, &zde, w);
+      w = first_order_run (&hf, &zhf, w);
+      w = biquad_run (&bump, &zbump, w);
+    }
+    if (exact) {
+      y[i] = d;
+    } else {
+      w *= st ? v2_splat (comp[i]) : comp0;
+      y[i] = (d + (w - d) * (st ? v2_splat (mix[i]) : mix0))
+          * (st ? v2_splat (gain[i]) : gain0);
+    }
+  }
+  pr->de = zde;
+  pr->hf = zhf;
+  pr->bump = zbump;
+  pr->dc_x1 = dc_x1;
+  pr->dc_y1 = dc_y1;
+}
+
+/* The loops are instantiated per model and per control layout (st: 1 =
+ * per-frame arrays, 0 = constants), so a steady block keeps its controls
+ * in registers. */
+MULTI_TARGET static void
+pre_block (MasterSaturator * s, Pair * pr, int n)
+{
+  const int tape = s->model == MASTER_SATURATOR_TAPE;
+
+  if (s->ctl_step) {
+    if (tape)
+      pre_loop (s, pr, n, 1, 1);
+    else
+      pre_loop (s, pr, n, 0, 1);
+  } else {
+    if (tape)
+      pre_loop (s, pr, n, 1, 0);
+    else
+      pre_loop (s, pr, n, 0, 0);
+  }
+}
+
+#define POST_MODELS(exact, st)                                              \
+  switch (s->model) {                                                       \
+    case MASTER_SATURATOR_TUBE:                                             \
+      post_loop (s, pr, n, MASTER_SATURATOR_TUBE, exact, st);               \
+      break;                                                                \
+    case MASTER_SATURATOR_TAPE:                                             \
+      post_loop (s, pr, n, MASTER_SATURATOR_TAPE, exact, st);               \
+      break;                                                                \
+    default:                                                                \
+      post_loop (s, pr, n, MASTER_SATURATOR_SOFT_CLIP, exact, st);          \
+      break;                                                                \
+  }
+
+MULTI_TARGET static void
+post_block (MasterSaturator * s, Pair * pr, int n)
+{
+  if (s->post_exact_dry) {
+    /* only the wet state runs: the controls do not matter */
+    POST_MODELS (1, 1);
+  } else if (s->ctl_step) {
+    POST_MODELS (0, 1);
+  } else {
+    POST_MODELS (0, 0);
+  }
+}
+
+/* One pair of channels of one block: s->xd (sanitised input) -> s->yd. */
+static void
+pair_block (MasterSaturator * s, Pair * pr, int n)
+{
+  int l;
+
+  pre_block (s, pr, n);
+  for (l = 0; l < 2; l++) {
+    if (!pr->os[l]) {
+      memset (s->wout[l], 0, sizeof (float) * n);
+      continue;
+    }
+    master_oversampler_process (pr->os[l], s->wout[l], s->win[l], n,
+        s->model == MASTER_SATURATOR_HARD_CLIP ? shape_hard : shape_tanh,
+        NULL);
+  }
+  post_block (s, pr, n);
+
+  pr->dc_x1 = flush_tiny (pr->dc_x1);
+  pr->dc_y1 = flush_tiny (pr->dc_y1);
+  biquad_state_flush (&pr->pre);
+  biquad_state_flush (&pr->de);
+  biquad_state_flush (&pr->hf);
+  biquad_state_flush (&pr->bump);
+}
+
+/* float <-> double conversion of contiguous samples (stereo fast path). */
+typedef float v4s __attribute__ ((vector_size (16)));
+typedef double v4w __attribute__ ((vector_size (32)));
+
+MULTI_TARGET static void
+widen_f32 (double *restrict d, const float *restrict s, int n)
+{
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4s v;
+    v4w w;
+    memcpy (&v, s + i, sizeof v);
+    w = __builtin_convertvector (v, v4w);
+    memcpy (d + i, &w, sizeof w);
+  }
+  for (; i < n; i++)
+    d[i] = s[i];
+}
+
+MULTI_TARGET static void
+narrow_f32 (float *restrict d, const double *restrict s, int n)
+{
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4w w;
+    v4s v;
+    memcpy (&w, s + i, sizeof w);
+    v = __builtin_convertvector (w, v4s);
+    memcpy (d + i, &v, sizeof v);
+  }
+  for (; i < n; i++)
+    d[i] = (float) s[i];
+}
+
+static void
+widen_f64 (double *restrict d, const double *restrict s, int n)
+{
+  memcpy (d, s, sizeof (double) * n);
+}
+
+static void
+narrow_f64 (double *restrict d, const double *restrict s, int n)
+{
+  memcpy (d, s, sizeof (double) * n);
+}
+
+/* The dry lines slide along their buffers; the history moves back to the
+ * front once per DRY_BLOCKS blocks. */
+static void
+dry_make_room (MasterSaturator * s, int n)
+{
+  int k;
+
+  if (s->dry_pos + s->latency + n <= s->dry_cap)
+    return;
+  for (k = 0; k < s->n_pairs; k++)
+    memmove (s->pr[k].dry, s->pr[k].dry + s->dry_pos,
+        sizeof (v2d) * s->latency);
+  s->dry_pos = 0;
+}
+
+/* A non-finite sample becomes 0 and is counted. */
+#define SANITISE(v, bad) do { if (!isfinite (v)) { (v) = 0.0; (bad)++; } } while (0)
 
 #define DEFINE_PROCESS(suffix, T)                                            \
 int                                                                          \
@@ -802,23 +1094,44 @@ master_saturator_process_##suffix (MasterSaturator * s, T * dst,             \
                                                                              \
   while (done < n_frames) {                                                  \
     int n = n_frames - done < BLOCK ? n_frames - done : BLOCK;               \
-    int c, i;                                                                \
+    int k, i;                                                                \
     controls_block (s, n);                                                   \
-    for (c = 0; c < C; c++) {                                                \
+    dry_make_room (s, n);                                                    \
+    for (k = 0; k < s->n_pairs; k++) {                                       \
+      const int c = 2 * k;                                                   \
       const T *in = src + (size_t) done * C + c;                             \
       T *out = dst + (size_t) done * C + c;                                  \
-      for (i = 0; i < n; i++) {                                              \
-        double v = in[(size_t) i * C];                                       \
-        if (!isfinite (v)) {                                                 \
-          v = 0.0;                                                           \
-          bad++;                                                             \
+      if (C == 2 && !master_nonfinite_any_##suffix (in, (size_t) n * 2)) {   \
+        /* stereo: a pair's frames are the interleaved input as is */        \
+        widen_##suffix ((double *) s->xd, in, 2 * n);                        \
+      } else if (c + 1 < C) {                                                \
+        for (i = 0; i < n; i++) {                                            \
+          double a = in[(size_t) i * C], b = in[(size_t) i * C + 1];         \
+          SANITISE (a, bad);                                                 \
+          SANITISE (b, bad);                                                 \
+          s->xd[i] = (v2d) { a, b };                                         \
         }                                                                    \
-        s->xd[i] = v;                                                        \
+      } else {                                                               \
+        for (i = 0; i < n; i++) {                                            \
+          double a = in[(size_t) i * C];                                     \
+          SANITISE (a, bad);                                                 \
+          s->xd[i] = (v2d) { a, 0.0 };                                       \
+        }                                                                    \
       }                                                                      \
-      channel_block (s, &s->ch[c], n);                                       \
-      for (i = 0; i < n; i++)                                                \
-        out[(size_t) i * C] = (T) s->yd[i];                                  \
+      pair_block (s, &s->pr[k], n);                                          \
+      if (C == 2) {                                                          \
+        narrow_##suffix (out, (const double *) s->yd, 2 * n);                \
+      } else if (c + 1 < C) {                                                \
+        for (i = 0; i < n; i++) {                                            \
+          out[(size_t) i * C] = (T) s->yd[i][0];                             \
+          out[(size_t) i * C + 1] = (T) s->yd[i][1];                         \
+        }                                                                    \
+      } else {                                                               \
+        for (i = 0; i < n; i++)                                              \
+          out[(size_t) i * C] = (T) s->yd[i][0];                             \
+      }                                                                      \
     }                                                                        \
+    s->dry_pos += n;                                                         \
     done += n;                                                               \
   }                                                                          \
   return bad;                                                                \

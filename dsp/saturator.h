@@ -113,6 +113,11 @@ int master_saturator_latency (const MasterSaturator * s);
 int master_saturator_oversampling (const MasterSaturator * s);
 /* Non-zero while any smoothed parameter is still moving. */
 int master_saturator_is_ramping (const MasterSaturator * s);
+/* Non-zero when the target is neutral (mix 0, output gain 0 dB) and
+ * nothing moves: the output is the input delayed by the latency,
+ * bit-exactly, until the parameters change (a caller may then bypass the
+ * saturator, see gstmastersaturator.c). */
+int master_saturator_is_neutral (const MasterSaturator * s);
 
 /* Interleaved frames, dst may equal src. Output is the input of `latency`
  * frames earlier, processed. Returns the number of non-finite input

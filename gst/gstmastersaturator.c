@@ -26,11 +26,20 @@
  * before it is drained (pushed ahead of the event), and the run after it
  * starts fresh at its own time.
  *
- * Neutral: `mix`=0 with `output-gain`=0 gives the input back bit-exactly
- * (the saturated path keeps running, so raising `mix` later is seamless).
+ * Neutral: `mix`=0 with `output-gain`=0 gives the input back bit-exactly.
+ * Once it is neutral and settled (no ramp moving) and no control binding is
+ * active, the element goes passthrough: it pushes its withheld frames (the
+ * input of the last `latency` frames, exactly) and then forwards input
+ * buffers untouched, costing only a scan for NaN/Inf (replaced by 0, with
+ * the one warning) and the level statistics. Leaving passthrough (`mix` or
+ * `output-gain` set) restarts the saturator on the last few milliseconds of
+ * input it kept, withholds `latency` frames again, and ramps `mix` and
+ * `output-gain` in from neutral over 20 ms: no click, no gap, no repeated or
+ * lost frame. The reported latency stays the same in both modes (see
+ * "Passthrough" in the source).
  * drive, bias, mix and output-gain are controllable and move along a 20 ms
- * smoothstep after every change (controller values are read every 5 ms of
- * audio). Changing `model` while playing dips the saturated part for about
+ * smoothstep after every change (controller values are read every ~5 ms of
+ * audio: 256 frames at 48 kHz). Changing `model` while playing dips the saturated part for about
  * 25 ms instead of clicking; `oversampling` changes in READY only.
  *
  * Every #GstMasterSaturator:interval nanoseconds of audio (and once at EOS
@@ -59,6 +68,7 @@
 #include "gstmasterenum.h"
 #include "gstmastermessage.h"
 #include "gstmasteralign.h"
+#include "nonfinite.h"
 
 #include <math.h>
 #include <string.h>
@@ -80,6 +90,30 @@ enum
 };
 
 #define DEFAULT_OVERSAMPLING 4
+
+/* Passthrough.
+ *
+ * Neutral (mix 0, output gain 0 dB, nothing ramping) the dsp's output is
+ * its input delayed by `latency` frames, bit-exactly, and the element's
+ * output is time-aligned with its input (withheld lead, drained tail), so
+ * forwarding input buffers as they are gives the same samples with the
+ * same timestamps. Entering passthrough pushes the withheld frames first
+ * (drain(): exact copies of the last `latency` input frames), so nothing
+ * is lost or repeated. Leaving it, the dsp restarts (neutral, at the new
+ * drive/model) on the last HIST_EXTRA + latency frames of input, which
+ * were forwarded already: that fills the oversampling filters and the tape
+ * pre-emphasis with the real signal, so the saturated path starts without
+ * an onset transient; its output is discarded, `latency` output frames are
+ * withheld as at a stream start (output frame k still carries input frame
+ * k's time), and mix/output gain then ramp from neutral over 20 ms.
+ *
+ * Latency: the LATENCY query keeps answering the oversampling latency in
+ * both modes. Reporting 0 in passthrough would need a latency message (and
+ * a pipeline-wide latency redistribution) at every toggle, and a live sink
+ * would then drop or stall when the larger latency came back; keeping the
+ * larger value constant only means downstream may wait `latency` longer
+ * than needed while passthrough (a few ms at most: 94 frames at 2x). */
+#define HIST_EXTRA 256
 
 #define CAPS_STR \
   "audio/x-raw, format = (string) { " GST_AUDIO_NE (F32) ", " GST_AUDIO_NE (F64) " }, " \
@@ -248,39 +282,131 @@ build_message (GstMasterSaturator * self, gboolean final)
 
 /* Sum of squares and peak of n samples into *sumsq / *peak, skipping
  * non-finite ones (the input may hold NaN/Inf; the output never does).
- * Four independent lanes so the loop is not one serial addition chain. */
-#define DEFINE_ACCUMULATE(suffix, T)                                        \
-static void                                                                 \
-accumulate_##suffix (const T * d, gsize n, gdouble * sumsq, gdouble * peak) \
-{                                                                           \
-  gdouble s[4] = { 0, 0, 0, 0 }, p[4] = { 0, 0, 0, 0 };                     \
-  gsize i = 0;                                                              \
-  gint l;                                                                   \
-  for (; i + 4 <= n; i += 4) {                                              \
-    for (l = 0; l < 4; l++) {                                               \
-      gdouble v = d[i + l];                                                 \
-      gdouble a = fabs (v);                                                 \
-      if (G_LIKELY (a <= G_MAXDOUBLE)) {  /* false for NaN and Inf */       \
-        s[l] += v * v;                                                      \
-        p[l] = a > p[l] ? a : p[l];                                         \
-      }                                                                     \
-    }                                                                       \
-  }                                                                         \
-  for (; i < n; i++) {                                                      \
-    gdouble v = d[i];                                                       \
-    gdouble a = fabs (v);                                                   \
-    if (a <= G_MAXDOUBLE) {                                                 \
-      s[0] += v * v;                                                        \
-      p[0] = a > p[0] ? a : p[0];                                           \
-    }                                                                       \
-  }                                                                         \
-  *sumsq += (s[0] + s[1]) + (s[2] + s[3]);                                  \
-  for (l = 0; l < 4; l++)                                                   \
-    *peak = p[l] > *peak ? p[l] : *peak;                                    \
+ * Eight independent double lanes (masked, no branch), so the loop is not
+ * one serial addition chain and vectorises; AVX2 clone where available. */
+typedef double v4d __attribute__ ((vector_size (32)));
+typedef gint64 v4l __attribute__ ((vector_size (32)));
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define MULTI_TARGET __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define MULTI_TARGET
+#endif
+
+static inline __attribute__ ((always_inline)) void
+accumulate_lane (v4d v, v4d * s, v4d * p, v4l * bad)
+{
+  const v4l absmask = (v4l) { 0 } + G_GINT64_CONSTANT (0x7fffffffffffffff);
+  v4d a = (v4d) ((v4l) v & absmask);
+  v4l finite = a <= ((v4d) { 0 } + G_MAXDOUBLE);     /* false for NaN, Inf */
+  v4l up;
+  *bad |= ~finite;
+  a = (v4d) ((v4l) a & finite);
+  *s += a * a;
+  up = a > *p;
+  *p = (v4d) (((v4l) a & up) | ((v4l) * p & ~up));
 }
 
-DEFINE_ACCUMULATE (f32, float)
-DEFINE_ACCUMULATE (f64, double)
+/* Returns non-zero when any sample was NaN/Inf (passthrough needs no
+ * second scan). */
+MULTI_TARGET static gboolean
+accumulate_f64 (const double *d, gsize n, gdouble * sumsq, gdouble * peak)
+{
+  v4d s0 = { 0 }, s1 = { 0 }, p0 = { 0 }, p1 = { 0 };
+  v4l bad = { 0 };
+  gdouble s = 0.0, p = 0.0;
+  gboolean any_bad = FALSE;
+  gsize i = 0;
+  gint l;
+
+  for (; i + 8 <= n; i += 8) {
+    v4d a, b;
+    memcpy (&a, d + i, sizeof a);
+    memcpy (&b, d + i + 4, sizeof b);
+    accumulate_lane (a, &s0, &p0, &bad);
+    accumulate_lane (b, &s1, &p1, &bad);
+  }
+  for (; i < n; i++) {
+    gdouble v = d[i];
+    gdouble a = fabs (v);
+    if (a <= G_MAXDOUBLE) {
+      s += v * v;
+      p = a > p ? a : p;
+    } else {
+      any_bad = TRUE;
+    }
+  }
+  s0 += s1;
+  *sumsq += ((s0[0] + s0[1]) + (s0[2] + s0[3])) + s;
+  for (l = 0; l < 4; l++) {
+    p = p0[l] > p ? p0[l] : p;
+    p = p1[l] > p ? p1[l] : p;
+    any_bad |= bad[l] != 0;
+  }
+  *peak = p > *peak ? p : *peak;
+  return any_bad;
+}
+
+/* The same for float samples: the finiteness test, the mask and the peak
+ * stay in float (exact), only the squares are summed in double. Returns
+ * non-zero when any sample was NaN/Inf, so passthrough needs no second
+ * scan. */
+typedef float v8s __attribute__ ((vector_size (32)));
+typedef gint32 v8i __attribute__ ((vector_size (32)));
+typedef float v4s __attribute__ ((vector_size (16)));
+
+MULTI_TARGET static gboolean
+accumulate_f32 (const float *d, gsize n, gdouble * sumsq, gdouble * peak)
+{
+  const v8i absmask = (v8i) { 0 } + 0x7fffffff;
+  const v8s fmax = (v8s) { 0 } + G_MAXFLOAT;
+  v4d s0 = { 0 }, s1 = { 0 };
+  v8s p = { 0 };
+  v8i bad = { 0 };
+  gdouble s = 0.0, pk = 0.0;
+  gboolean any_bad = FALSE;
+  gsize i = 0;
+  gint l;
+
+  for (; i + 8 <= n; i += 8) {
+    v8s v, a;
+    v8i fin;
+    v4s lo, hi;
+    v4d wl, wh;
+    memcpy (&v, d + i, sizeof v);
+    a = (v8s) ((v8i) v & absmask);
+    fin = a <= fmax;            /* false for NaN and Inf */
+    bad |= ~fin;
+    a = (v8s) ((v8i) a & fin);
+    p = (v8s) (((v8i) a & (a > p)) | ((v8i) p & ~(a > p)));
+    memcpy (&lo, &a, sizeof lo);
+    memcpy (&hi, (const float *) &a + 4, sizeof hi);
+    wl = __builtin_convertvector (lo, v4d);
+    wh = __builtin_convertvector (hi, v4d);
+    s0 += wl * wl;
+    s1 += wh * wh;
+  }
+  for (; i < n; i++) {
+    gdouble v = d[i];
+    gdouble a = fabs (v);
+    if (a <= G_MAXDOUBLE) {
+      s += v * v;
+      pk = a > pk ? a : pk;
+    } else {
+      any_bad = TRUE;
+    }
+  }
+  s0 += s1;
+  *sumsq += ((s0[0] + s0[1]) + (s0[2] + s0[3])) + s;
+  for (l = 0; l < 8; l++) {
+    pk = p[l] > pk ? p[l] : pk;
+    any_bad |= bad[l] != 0;
+  }
+  *peak = pk > *peak ? pk : *peak;
+  return any_bad;
+}
 
 /* Forget stream position and signal state (start, flush, new caps). */
 static void
@@ -292,6 +418,11 @@ reset_stream (GstMasterSaturator * self)
   self->in_frames = 0;
   self->out_frames = 0;
   self->base_pts = GST_CLOCK_TIME_NONE;
+  self->hist_fill = 0;
+  self->continues = FALSE;
+  if (self->ramp_delay > 0 && self->sat)
+    master_saturator_set_params (self->sat, &self->bypass_props);
+  self->ramp_delay = 0;
   restart_stats (self);
 }
 
@@ -312,6 +443,11 @@ gst_master_saturator_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   master_saturator_destroy (&self->sat);
   g_free (self->zeros);
   self->zeros = NULL;
+  g_free (self->hist);
+  g_free (self->scratch);
+  self->hist = self->scratch = NULL;
+  self->bypass = FALSE;
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
 
   self->rate = GST_AUDIO_INFO_RATE (info);
   self->channels = GST_AUDIO_INFO_CHANNELS (info);
@@ -325,6 +461,9 @@ gst_master_saturator_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   }
   self->latency = master_saturator_latency (self->sat);
   self->zeros = g_malloc0 ((gsize) MAX (self->latency, 1) * self->bpf);
+  self->hist_max = self->latency + HIST_EXTRA;
+  self->hist = g_malloc0 ((gsize) self->hist_max * self->bpf);
+  self->scratch = g_malloc0 ((gsize) self->hist_max * self->bpf);
   reset_stream (self);
   GST_INFO_OBJECT (self, "%d Hz, %d ch, %s, oversampling %ux, latency %u",
       self->rate, self->channels, self->is_f64 ? "F64" : "F32", os,
@@ -352,17 +491,23 @@ gst_master_saturator_stop (GstBaseTransform * trans)
   master_saturator_destroy (&self->sat);
   g_free (self->zeros);
   self->zeros = NULL;
+  g_free (self->hist);
+  g_free (self->scratch);
+  self->hist = self->scratch = NULL;
   self->latency = 0;
+  self->bypass = FALSE;
+  gst_base_transform_set_passthrough (trans, FALSE);
   return TRUE;
 }
 
 /* Syncs controlled properties to the stream time of `pts` (never under our
- * own lock), then hands changed settings to the dsp. */
-static void
-sync_params (GstMasterSaturator * self, GstClockTime pts)
+ * own lock) and copies the settings into *p; TRUE when they changed since
+ * the last copy. */
+static gboolean
+snapshot_params (GstMasterSaturator * self, GstClockTime pts,
+    MasterSaturatorParams * p)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
-  MasterSaturatorParams p;
   gboolean dirty;
 
   if (GST_CLOCK_TIME_IS_VALID (pts)) {
@@ -373,13 +518,22 @@ sync_params (GstMasterSaturator * self, GstClockTime pts)
   }
   GST_OBJECT_LOCK (self);
   dirty = self->props_dirty;
-  p = self->props;
+  *p = self->props;
   self->props_dirty = FALSE;
   self->interval_frames = self->interval ?
       MAX (1, gst_util_uint64_scale_round (self->interval, self->rate,
           GST_SECOND)) : 0;
   GST_OBJECT_UNLOCK (self);
-  if (dirty)
+  return dirty;
+}
+
+/* Syncs and hands changed settings to the dsp. */
+static void
+sync_params (GstMasterSaturator * self, GstClockTime pts)
+{
+  MasterSaturatorParams p;
+
+  if (snapshot_params (self, pts, &p))
     master_saturator_set_params (self->sat, &p);
 }
 
@@ -393,17 +547,24 @@ static void
 process (GstMasterSaturator * self, gpointer dst, gconstpointer src, gint n,
     GstClockTime pts, gboolean count_input)
 {
-  /* sub-blocks of ~5 ms so controller automation is followed closely */
-  const gint chunk = MAX (64, self->rate / 200);
+  /* sub-blocks of ~5 ms so controller automation is followed closely, a
+   * multiple of 64 frames (the oversampling filters' vector block: other
+   * lengths leave tails that cost up to twice as much per frame) */
+  const gint chunk = MAX (64, (self->rate / 200 + 32) / 64 * 64);
   gint done = 0, bad = 0;
 
   while (done < n) {
     gint k = MIN (chunk, n - done);
     gsize off = (gsize) done * self->bpf;
-    if (GST_CLOCK_TIME_IS_VALID (pts))
+    if (self->ramp_delay > 0) {
+      /* just out of passthrough: these frames' output is withheld; the
+       * ramp to the new settings starts with the first frame pushed */
+      k = MIN (k, self->ramp_delay);
+    } else if (GST_CLOCK_TIME_IS_VALID (pts)) {
       sync_params (self, pts + frames_to_time (self, done));
-    else
+    } else {
       sync_params (self, GST_CLOCK_TIME_NONE);
+    }
     /* end chunks on message interval boundaries */
     if (count_input && self->interval_frames > self->stat_frames)
       k = (gint) MIN ((guint64) k, self->interval_frames - self->stat_frames);
@@ -415,6 +576,11 @@ process (GstMasterSaturator * self, gpointer dst, gconstpointer src, gint n,
       bad += master_saturator_process_f32 (self->sat,
           (float *) ((guint8 *) dst + off),
           (const float *) ((const guint8 *) src + off), k);
+    if (self->ramp_delay > 0) {
+      self->ramp_delay -= k;
+      if (self->ramp_delay == 0)
+        master_saturator_set_params (self->sat, &self->bypass_props);
+    }
 
     /* levels for the messages: input as it arrives, output as computed
      * (it lags the input by the latency, at most ~2 ms) */
@@ -482,15 +648,213 @@ make_output (GstMasterSaturator * self, GstBuffer * data, gint n)
   GST_BUFFER_DTS (out) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_OFFSET (out) = GST_BUFFER_OFFSET_NONE;
   GST_BUFFER_OFFSET_END (out) = GST_BUFFER_OFFSET_NONE;
-  if (self->out_frames == 0)
+  if (self->out_frames == 0 && !self->continues)
     GST_BUFFER_FLAG_SET (out, GST_BUFFER_FLAG_DISCONT);
   else
     GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_DISCONT);
   self->out_frames += out_n;
+  self->continues = FALSE;
   return out;
 }
 
 static void drain (GstMasterSaturator * self);
+
+/* Adds n frames of `data` to the statistics as both input and output (in
+ * passthrough they are the same samples; NaN/Inf, which the output will not
+ * carry, are skipped), posting messages on interval boundaries. pts: time
+ * of the first frame. Returns TRUE when any sample was NaN/Inf. */
+static gboolean
+count_bypass (GstMasterSaturator * self, const guint8 * data, gint n,
+    GstClockTime pts)
+{
+  gboolean bad = FALSE;
+  gint done = 0;
+
+  while (done < n) {
+    gint k = n - done;
+    gsize ns;
+    gdouble sumsq = 0.0, peak = 0.0;
+
+    if (self->interval_frames > self->stat_frames)
+      k = (gint) MIN ((guint64) k, self->interval_frames - self->stat_frames);
+    ns = (gsize) k * self->channels;
+    if (self->stat_frames == 0)
+      self->stat_start = GST_CLOCK_TIME_IS_VALID (pts) ?
+          pts + frames_to_time (self, done) : GST_CLOCK_TIME_NONE;
+    if (self->is_f64)
+      bad |= accumulate_f64 ((const double *) (data + (gsize) done * self->bpf),
+          ns, &sumsq, &peak);
+    else
+      bad |= accumulate_f32 ((const float *) (data + (gsize) done * self->bpf),
+          ns, &sumsq, &peak);
+    self->in_sumsq += sumsq;
+    self->out_sumsq += sumsq;
+    self->in_peak = MAX (self->in_peak, peak);
+    self->out_peak = MAX (self->out_peak, peak);
+    self->out_samples += ns;
+    self->stat_frames += k;
+    if (self->interval_frames > 0 && self->stat_frames >= self->interval_frames)
+      gst_element_post_message (GST_ELEMENT (self),
+          build_message (self, FALSE));
+    done += k;
+  }
+  return bad;
+}
+
+/* Keeps the last hist_max frames seen in passthrough. */
+static void
+remember_history (GstMasterSaturator * self, const guint8 * data, gint n)
+{
+  const gsize bpf = self->bpf;
+  guint8 *hist = self->hist;
+
+  if ((guint) n >= self->hist_max) {
+    memcpy (hist, data + (gsize) (n - self->hist_max) * bpf,
+        (gsize) self->hist_max * bpf);
+    self->hist_fill = self->hist_max;
+  } else {
+    guint keep = MIN (self->hist_fill, self->hist_max - (guint) n);
+    memmove (hist, hist + (gsize) (self->hist_fill - keep) * bpf,
+        (gsize) keep * bpf);
+    memcpy (hist + (gsize) keep * bpf, data, (gsize) n * bpf);
+    self->hist_fill = keep + n;
+  }
+}
+
+static void
+enter_bypass (GstMasterSaturator * self)
+{
+  GST_DEBUG_OBJECT (self, "neutral: passthrough");
+  /* the withheld frames are exact copies of the last input frames */
+  drain (self);
+  self->to_skip = self->latency;
+  self->in_frames = 0;
+  self->out_frames = 0;
+  self->base_pts = GST_CLOCK_TIME_NONE;
+  self->hist_fill = 0;
+  self->bypass = TRUE;
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
+}
+
+static void
+leave_bypass (GstMasterSaturator * self)
+{
+  MasterSaturatorParams q = self->bypass_props;
+
+  GST_DEBUG_OBJECT (self, "not neutral: processing (preroll %u frames)",
+      self->hist_fill);
+  /* restart neutral at the new settings (nothing audible changes while
+   * mix is 0), prime the filters with the recent input, then ramp in */
+  q.mix = 0.0;
+  q.output_gain_db = 0.0;
+  master_saturator_set_params (self->sat, &q);
+  master_saturator_reset (self->sat);
+  if (self->hist_fill > 0) {
+    if (self->is_f64)
+      master_saturator_process_f64 (self->sat, self->scratch, self->hist,
+          self->hist_fill);
+    else
+      master_saturator_process_f32 (self->sat, self->scratch, self->hist,
+          self->hist_fill);
+  }
+  /* mix and output gain act at output time: ramp them in once the
+   * `latency` withheld frames (already forwarded in passthrough) are out */
+  self->ramp_delay = self->latency;
+  if (self->ramp_delay == 0)
+    master_saturator_set_params (self->sat, &self->bypass_props);
+  /* the timeline (base_pts, frame counts) of the forwarded buffers goes
+   * on: output frame k keeps the time of input frame k */
+  self->to_skip = self->latency;
+  self->hist_fill = 0;
+  /* the output continues the forwarded buffers: no DISCONT */
+  self->continues = TRUE;
+  self->bypass = FALSE;
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
+}
+
+/* Decides at a buffer start whether it passes through (see "Passthrough"
+ * above), switching modes when needed. */
+static gboolean
+update_bypass (GstMasterSaturator * self, GstClockTime pts)
+{
+  MasterSaturatorParams p;
+  gboolean dirty = snapshot_params (self, pts, &p);
+  gboolean neutral = p.mix == 0.0 && p.output_gain_db == 0.0
+      && !gst_object_has_active_control_bindings (GST_OBJECT (self));
+
+  if (self->bypass) {
+    self->bypass_props = p;
+    if (!neutral)
+      leave_bypass (self);
+    return self->bypass;
+  }
+  if (dirty)
+    master_saturator_set_params (self->sat, &p);
+  if (neutral && master_saturator_is_neutral (self->sat)) {
+    self->bypass_props = p;
+    enter_bypass (self);
+  }
+  return self->bypass;
+}
+
+/* Passthrough of one buffer: NaN/Inf are replaced by 0 in a copy (the
+ * output must stay finite), levels counted, recent input remembered. */
+static GstBuffer *
+bypass_buffer (GstMasterSaturator * self, GstBuffer * in)
+{
+  GstMapInfo map;
+  gsize n_samples;
+  gboolean bad;
+  gint n;
+
+  if (!gst_buffer_map (in, &map, GST_MAP_READ))
+    return in;
+  n_samples = map.size / (self->is_f64 ? 8 : 4);
+  n = map.size / self->bpf;
+  /* follow the input timeline (a later switch to processing continues
+   * it); a timestamp jump starts a new one */
+  if (self->in_frames > 0 && GST_BUFFER_PTS_IS_VALID (in)
+      && GST_CLOCK_TIME_IS_VALID (self->base_pts)) {
+    GstClockTimeDiff d = GST_CLOCK_DIFF (self->base_pts +
+        frames_to_time (self, self->in_frames), GST_BUFFER_PTS (in));
+    if (ABS (d) > (GstClockTimeDiff) frames_to_time (self, 1)) {
+      self->in_frames = self->out_frames = 0;
+      self->hist_fill = 0;
+    }
+  }
+  if (self->in_frames == 0)
+    self->base_pts = GST_BUFFER_PTS (in);
+  self->in_frames += n;
+  self->out_frames += n;
+  bad = count_bypass (self, map.data, n, GST_BUFFER_PTS (in));
+  if (bad) {
+    GstBuffer *out = gst_buffer_new_allocate (NULL, map.size, NULL);
+    GstMapInfo omap;
+    gsize replaced;
+
+    gst_buffer_copy_into (out, in, GST_BUFFER_COPY_METADATA, 0, -1);
+    gst_buffer_map (out, &omap, GST_MAP_WRITE);
+    replaced = self->is_f64 ?
+        master_nonfinite_zero_f64 ((double *) omap.data,
+        (const double *) map.data, n_samples) :
+        master_nonfinite_zero_f32 ((float *) omap.data,
+        (const float *) map.data, n_samples);
+    remember_history (self, omap.data, n);
+    gst_buffer_unmap (out, &omap);
+    gst_buffer_unmap (in, &map);
+    gst_buffer_unref (in);
+    if (!self->warned_bad) {
+      self->warned_bad = TRUE;
+      GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Invalid audio samples"),
+          ("%" G_GSIZE_FORMAT " NaN/Inf input samples replaced by silence "
+              "(further ones are replaced without warning)", replaced));
+    }
+    return out;
+  }
+  remember_history (self, map.data, n);
+  gst_buffer_unmap (in, &map);
+  return in;
+}
 
 static GstFlowReturn
 gst_master_saturator_generate_output (GstBaseTransform * trans,
@@ -510,6 +874,10 @@ gst_master_saturator_generate_output (GstBaseTransform * trans,
   if (!self->sat) {
     gst_buffer_unref (in);
     return GST_FLOW_NOT_NEGOTIATED;
+  }
+  if (update_bypass (self, GST_BUFFER_PTS (in))) {
+    *outbuf = bypass_buffer (self, in);
+    return GST_FLOW_OK;
   }
   if (!gst_buffer_map (in, &imap, GST_MAP_READ)) {
     gst_buffer_unref (in);
@@ -553,6 +921,13 @@ drain (GstMasterSaturator * self)
   GstMapInfo wmap;
   gint n = self->latency;
 
+  if (self->bypass) {
+    /* nothing withheld; the next buffer starts a new timeline */
+    self->in_frames = 0;
+    self->out_frames = 0;
+    self->hist_fill = 0;
+    return;
+  }
   if (!self->sat || n == 0 || self->in_frames == 0)
     return;
   work = gst_buffer_new_allocate (NULL, (gsize) n * self->bpf, NULL);
@@ -632,6 +1007,8 @@ gst_master_saturator_finalize (GObject * object)
   GstMasterSaturator *self = GST_MASTER_SATURATOR (object);
   master_saturator_destroy (&self->sat);
   g_free (self->zeros);
+  g_free (self->hist);
+  g_free (self->scratch);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 

@@ -39,6 +39,16 @@ struct _GstMasterSaturator
   gboolean warned_bad;          /* NaN/Inf warning posted for this stream */
   gpointer zeros;               /* drain input, latency frames */
 
+  /* bypass (GstBaseTransform passthrough) while neutral, see
+   * gstmastersaturator.c "Passthrough" */
+  gboolean bypass;              /* input buffers are pushed as they are */
+  MasterSaturatorParams bypass_props;   /* latest settings, applied on leaving */
+  gpointer hist;                /* last hist_max input frames seen in bypass */
+  guint hist_max, hist_fill;    /* frames */
+  gpointer scratch;             /* hist_max frames: preroll output, discarded */
+  gboolean continues;           /* next output follows forwarded buffers */
+  gint ramp_delay;              /* frames before bypass_props are applied */
+
   /* level statistics of the current message interval */
   guint64 stat_frames;          /* input frames in the interval */
   guint64 interval_frames;      /* interval length, frames (0 = EOS only) */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark of the saturator stage: mastersaturator at its default quality
 # (soft-clip, 4x oversampling: aliasing of a 5/9 kHz sine driven +12 dB below
-# -90 dB) and other settings, through master-bench over the same generated
+# -90 dB) and other settings (tape-2x-chain: the full-chain benchmark's
+# saturator; neutral-passthrough: mix=0, the element forwards buffers), through master-bench over the same generated
 # programme material (default 600 s, 48 kHz stereo), against ffmpeg's
 # asoftclip with oversample=16 (which ffmpeg needs for comparable aliasing,
 # QUALITY.md) on the same signal written as WAV.
@@ -36,7 +37,9 @@ done
   hard-clip-8x='mastersaturator model=hard-clip drive=12 oversampling=8' \
   soft-clip-8x='mastersaturator drive=12 oversampling=8' \
   soft-clip-2x='mastersaturator drive=12 oversampling=2' \
-  soft-clip-1x='mastersaturator drive=12 oversampling=1' | tee "$tmp/out.txt"
+  soft-clip-1x='mastersaturator drive=12 oversampling=1' \
+  tape-2x-chain='mastersaturator model=tape drive=4 mix=1 oversampling=2' \
+  neutral-passthrough='mastersaturator mix=0' | tee "$tmp/out.txt"
 
 ns() { awk -v n="$1" '$1 == n { print $3 }' "$tmp/out.txt"; }
 def=$(ns default)

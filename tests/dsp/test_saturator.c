@@ -7,6 +7,7 @@
 #include "spectrum.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -477,10 +478,94 @@ bench (void)
   free (x);
 }
 
+/* Channels are processed two per vector: every channel of a 3-channel
+ * instance (a full pair and a half one) must equal a mono instance fed that
+ * channel alone, bit for bit, through parameter ramps and a model switch;
+ * and is_neutral() reports a settled mix-0 state only. */
+static void
+test_channels_and_neutral (void)
+{
+  static const int factors[] = { 1, 2 };
+  int fi;
+  for (fi = 0; fi < 2; fi++) {
+    const int n = 9000, C = 3;
+    MasterSaturatorParams p;
+    MasterSaturator *multi, *mono[3];
+    float *x = malloc (sizeof (float) * n * C), *y = malloc (sizeof (float) * n * C);
+    float *xm = malloc (sizeof (float) * n), *ym = malloc (sizeof (float) * n);
+    uint32_t seed = 77;
+    int i, c, diff = 0, done, neutral_early, neutral_late, neutral_after;
+
+    master_saturator_params_init (&p);
+    p.model = MASTER_SATURATOR_TAPE;
+    p.drive_db = 9.0;
+    multi = master_saturator_new (RATE, C, factors[fi], &p);
+    for (c = 0; c < C; c++)
+      mono[c] = master_saturator_new (RATE, 1, factors[fi], &p);
+    for (i = 0; i < n * C; i++)
+      x[i] = 0.7f * gen_noise (&seed);
+    /* same schedule for all: blocks of 300, changes at 3000 and 6000 */
+    for (done = 0; done < n; done += 300) {
+      if (done == 3000 || done == 6000) {
+        p.model = done == 3000 ? MASTER_SATURATOR_TUBE : MASTER_SATURATOR_HARD_CLIP;
+        p.drive_db = done == 3000 ? 3.0 : 15.0;
+        p.mix = done == 3000 ? 0.4 : 1.0;
+        master_saturator_set_params (multi, &p);
+      }
+      master_saturator_process_f32 (multi, y + done * C, x + done * C, 300);
+    }
+    for (c = 0; c < C; c++) {
+      master_saturator_params_init (&p);
+      p.model = MASTER_SATURATOR_TAPE;
+      p.drive_db = 9.0;
+      for (i = 0; i < n; i++)
+        xm[i] = x[i * C + c];
+      for (done = 0; done < n; done += 300) {
+        if (done == 3000 || done == 6000) {
+          p.model = done == 3000 ? MASTER_SATURATOR_TUBE : MASTER_SATURATOR_HARD_CLIP;
+          p.drive_db = done == 3000 ? 3.0 : 15.0;
+          p.mix = done == 3000 ? 0.4 : 1.0;
+          master_saturator_set_params (mono[c], &p);
+        }
+        master_saturator_process_f32 (mono[c], ym + done, xm + done, 300);
+      }
+      for (i = 0; i < n; i++)
+        if (memcmp (&ym[i], &y[i * C + c], sizeof (float)) != 0)
+          diff++;
+    }
+
+    /* neutral: only once mix 0 and output 0 dB have settled */
+    p.mix = 0.0;
+    p.output_gain_db = 0.0;
+    master_saturator_set_params (multi, &p);
+    neutral_early = master_saturator_is_neutral (multi);
+    master_saturator_process_f32 (multi, y, x, RATE / 50 + 10);
+    neutral_late = master_saturator_is_neutral (multi);
+    p.output_gain_db = -1.0;
+    master_saturator_set_params (multi, &p);
+    neutral_after = master_saturator_is_neutral (multi);
+    NOTE ("factor %d, 3 channels vs 3 mono instances: %d samples differ; is_neutral while "
+        "ramping %d, settled %d, after a gain change %d", factors[fi], diff, neutral_early,
+        neutral_late, neutral_after);
+    CHECK (diff == 0, "factor %d: channel pairs differ from mono in %d samples",
+        factors[fi], diff);
+    CHECK (!neutral_early && neutral_late && !neutral_after, "is_neutral %d %d %d",
+        neutral_early, neutral_late, neutral_after);
+    master_saturator_destroy (&multi);
+    for (c = 0; c < C; c++)
+      master_saturator_destroy (&mono[c]);
+    free (x);
+    free (y);
+    free (xm);
+    free (ym);
+  }
+}
+
 int
 main (void)
 {
   test_shaper_accuracy ();
+  test_channels_and_neutral ();
   test_null_and_latency ();
   test_nan ();
   test_smoothing ();

@@ -5,6 +5,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/controller/controller.h>
+#include <gst/base/gstbasetransform.h>
 #include <math.h>
 #include <string.h>
 #include "../common/master-test.h"
@@ -598,6 +599,247 @@ GST_START_TEST (test_oversampling_change)
 }
 GST_END_TEST;
 
+/* Neutral (mix 0) and no control binding: GstBaseTransform passthrough,
+ * the very input buffers come out (bit-identical, same timestamps, nothing
+ * withheld), the level messages keep coming, and NaN/Inf are still
+ * replaced (one warning). With an active control binding the same setting
+ * runs the dsp (no passthrough) and is still a bit-exact null. */
+GST_START_TEST (test_passthrough_neutral)
+{
+  static const gchar *fmts[] = { "F32LE", "F64LE" };
+  static const guint factors[] = { 1, 4 };
+  gint fi, oi;
+
+  for (fi = 0; fi < 2; fi++) {
+    for (oi = 0; oi < 2; oi++) {
+      const gsize n = 9600, bs = 960;
+      const gboolean f64 = fi == 1;
+      float *x = make_sine (n, 2, 1000.0, 0.5);
+      GstHarness *h = gst_harness_new ("mastersaturator");
+      GstBus *bus = gst_bus_new ();
+      gchar *caps = master_test_caps_string (fmts[fi], RATE, 2);
+      gsize done = 0, same_obj = 0, identical = 0, total = 0, i, bad_out = 0;
+      gint msgs = 0, warnings = 0, n_buf = 0;
+      gboolean always_pt = TRUE, rms_ok = TRUE;
+      GstMessage *msg;
+
+      x[2 * 5000] = NAN;        /* in buffer 5 */
+      gst_element_set_bus (h->element, bus);
+      g_object_set (h->element, "mix", 0.0, "drive", 12.0, "model", 2,
+          "oversampling", factors[oi], "interval", (guint64) (GST_SECOND / 10),
+          NULL);
+      gst_harness_set_src_caps_str (h, caps);
+      g_free (caps);
+      while (done < n) {
+        GstBuffer *in = f64 ?
+            master_test_buffer_f64 (x + done * 2, bs, 2, RATE, done) :
+            master_test_buffer_f32 (x + done * 2, bs, 2, RATE, done);
+        GstBuffer *out;
+        GstMapInfo im, om;
+        gst_buffer_ref (in);
+        fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+        always_pt &= gst_base_transform_is_passthrough (GST_BASE_TRANSFORM (h->element));
+        out = gst_harness_pull (h);
+        fail_unless (out != NULL);
+        if (out == in)
+          same_obj++;
+        fail_unless_equals_uint64 (GST_BUFFER_PTS (out), GST_BUFFER_PTS (in));
+        gst_buffer_map (in, &im, GST_MAP_READ);
+        gst_buffer_map (out, &om, GST_MAP_READ);
+        fail_unless_equals_uint64 (om.size, im.size);
+        if (memcmp (im.data, om.data, im.size) == 0)
+          identical++;
+        for (i = 0; i < om.size / (f64 ? 8 : 4); i++) {
+          double v = f64 ? ((const double *) om.data)[i] : ((const float *) om.data)[i];
+          if (!isfinite (v))
+            bad_out++;
+        }
+        total += om.size / (f64 ? 16 : 8);
+        gst_buffer_unmap (in, &im);
+        gst_buffer_unmap (out, &om);
+        gst_buffer_unref (in);
+        gst_buffer_unref (out);
+        done += bs;
+        n_buf++;
+      }
+      gst_harness_push_event (h, gst_event_new_eos ());
+      while ((msg = gst_bus_pop (bus)) != NULL) {
+        if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING)
+          warnings++;
+        else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT
+            && gst_structure_has_name (gst_message_get_structure (msg), "mastersaturator")) {
+          gdouble in_rms = 0, out_rms = 0;
+          gst_structure_get (gst_message_get_structure (msg), "input-rms", G_TYPE_DOUBLE,
+              &in_rms, "output-rms", G_TYPE_DOUBLE, &out_rms, NULL);
+          if (fabs (in_rms - 20 * log10 (0.5 / sqrt (2))) > 0.05 || in_rms != out_rms)
+            rms_ok = FALSE;
+          msgs++;
+        }
+        gst_message_unref (msg);
+      }
+      g_print ("%s %ux mix=0: passthrough %s, %" G_GSIZE_FORMAT "/%d buffers forwarded as "
+          "they are, %" G_GSIZE_FORMAT "/%d bit-identical (one had a NaN), %"
+          G_GSIZE_FORMAT " non-finite out, %d warning(s), %d level messages, rms %s\n",
+          fmts[fi], factors[oi], always_pt ? "yes" : "NO", same_obj, n_buf, identical,
+          n_buf, bad_out, warnings, msgs, rms_ok ? "ok" : "WRONG");
+      fail_unless (always_pt);
+      fail_unless_equals_uint64 (total, n);
+      fail_unless_equals_uint64 (same_obj, n_buf - 1);
+      fail_unless_equals_uint64 (identical, n_buf - 1);
+      fail_unless_equals_uint64 (bad_out, 0);
+      fail_unless_equals_int (warnings, 1);
+      fail_unless_equals_int (msgs, (gint) (n / (RATE / 10)));
+      fail_unless (rms_ok);
+      g_free (x);
+      gst_element_set_bus (h->element, NULL);
+      gst_object_unref (bus);
+      gst_harness_teardown (h);
+    }
+  }
+
+  /* an active control binding keeps the dsp running: still a null */
+  {
+    const gsize n = 9600;
+    float *x = make_sine (n, 2, 1000.0, 0.5);
+    GstHarness *h = gst_harness_new ("mastersaturator");
+    GstControlSource *cs = gst_interpolation_control_source_new ();
+    static const gint sizes[] = { 960 };
+    Collected c;
+    gsize i, diff = 0;
+    gboolean pt;
+
+    g_object_set (h->element, "mix", 0.0, "oversampling", 2, NULL);
+    gst_object_add_control_binding (GST_OBJECT (h->element),
+        gst_direct_control_binding_new_absolute (GST_OBJECT (h->element), "drive", cs));
+    gst_timed_value_control_source_set (GST_TIMED_VALUE_CONTROL_SOURCE (cs), 0, 0.0);
+    gst_timed_value_control_source_set (GST_TIMED_VALUE_CONTROL_SOURCE (cs), GST_SECOND, 24.0);
+    run_harness (h, "F32LE", 2, x, n, sizes, 1, &c);
+    pt = gst_base_transform_is_passthrough (GST_BASE_TRANSFORM (h->element));
+    for (i = 0; i < MIN (n, c.n_frames) * 2; i++)
+      if (c.data[i] != (double) x[i])
+        diff++;
+    g_print ("mix=0 with a control binding on drive: passthrough %s, %" G_GSIZE_FORMAT
+        " frames out, %" G_GSIZE_FORMAT " samples differ from the input\n",
+        pt ? "YES" : "no", c.n_frames, diff);
+    fail_if (pt);
+    fail_unless (c.ts_ok);
+    fail_unless_equals_uint64 (c.n_frames, n);
+    fail_unless_equals_uint64 (diff, 0);
+    g_free (c.data);
+    g_free (x);
+    gst_object_unref (cs);
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+
+/* neutral -> active -> neutral while playing, at every oversampling factor:
+ * same frame count, contiguous timestamps, the element reports passthrough
+ * exactly while neutral, the output is the input bit-exactly in both
+ * neutral stretches (so the drained frames and the forwarded ones line up),
+ * it leaves the input continuously when mix ramps in (no latency shift),
+ * and no click at either switch. */
+GST_START_TEST (test_passthrough_switch)
+{
+  static const guint factors[] = { 1, 2, 4, 8 };
+  gint oi;
+
+  for (oi = 0; oi < 4; oi++) {
+    const gsize bs = 1024, n_buf = 96, n = bs * n_buf;
+    const gsize on = 20 * bs, off = 50 * bs;    /* mix set at these frames */
+    float *x = make_sine (n, 2, 150.0, 0.4);
+    GstHarness *h = gst_harness_new ("mastersaturator");
+    gchar *caps = master_test_caps_string ("F32LE", RATE, 2);
+    gdouble *y = g_new0 (gdouble, (n + 8) * 2);
+    gsize done = 0, total = 0, i, diff_a = 0, diff_b = 0, settle;
+    gint pt_ok = 1, k;
+    gboolean ts_ok = TRUE;
+    GstBuffer *b;
+    double dev_in = 0, d2_steady, d2_on, d2_off;
+
+    g_object_set (h->element, "mix", 0.0, "drive", 9.0, "model", 2,
+        "oversampling", factors[oi], NULL);
+    gst_harness_set_src_caps_str (h, caps);
+    g_free (caps);
+    for (k = 0; k < (gint) n_buf; k++) {
+      gboolean pt;
+      if (done == on)
+        g_object_set (h->element, "mix", 1.0, NULL);
+      if (done == off)
+        g_object_set (h->element, "mix", 0.0, NULL);
+      fail_unless_equals_int (gst_harness_push (h,
+              master_test_buffer_f32 (x + done * 2, bs, 2, RATE, done)), GST_FLOW_OK);
+      pt = gst_base_transform_is_passthrough (GST_BASE_TRANSFORM (h->element));
+      /* passthrough while neutral; from `off` on the mix ramps (20 ms) and
+       * the first buffer after it goes passthrough again */
+      if ((done < on && !pt) || (done >= on && done < off && pt)
+          || (done >= off + 2 * bs && !pt))
+        pt_ok = 0;
+      done += bs;
+      while ((b = gst_harness_try_pull (h)) != NULL) {
+        GstMapInfo map;
+        gsize frames;
+        GstClockTime want = gst_util_uint64_scale_int (total, GST_SECOND, RATE);
+        gst_buffer_map (b, &map, GST_MAP_READ);
+        frames = map.size / 8;
+        if (GST_BUFFER_PTS (b) != want) {
+          if (ts_ok)
+            g_print ("buffer at frame %" G_GSIZE_FORMAT ": pts %" GST_TIME_FORMAT " want %"
+                GST_TIME_FORMAT "\n", total, GST_TIME_ARGS (GST_BUFFER_PTS (b)),
+                GST_TIME_ARGS (want));
+          ts_ok = FALSE;
+        }
+        if (total + frames <= n)
+          for (i = 0; i < frames * 2; i++)
+            y[total * 2 + i] = ((const float *) map.data)[i];
+        total += frames;
+        gst_buffer_unmap (b, &map);
+        gst_buffer_unref (b);
+      }
+    }
+    gst_harness_push_event (h, gst_event_new_eos ());
+    while ((b = gst_harness_try_pull (h)) != NULL) {
+      total += gst_buffer_get_size (b) / 8;
+      gst_buffer_unref (b);
+    }
+    /* neutral stretches: before `on`, and from the end of the ramp down
+     * (20 ms + the latency) */
+    settle = off + RATE / 50 + 256;
+    for (i = 0; i < on * 2; i++)
+      if (y[i] != (double) x[i])
+        diff_a++;
+    for (i = settle * 2; i < n * 2; i++)
+      if (y[i] != (double) x[i])
+        diff_b++;
+    /* mix ramps in along a smoothstep: over the first 1 ms the output can
+     * only move away from the input a little (a latency shift of a 150 Hz
+     * sine would move it by far more) */
+    for (i = on; i < on + RATE / 1000; i++)
+      dev_in = MAX (dev_in, fabs (y[i * 2] - x[i * 2]));
+    d2_steady = MAX (max_d2 (y, 2, 1000, on - 10), max_d2 (y, 2, on + 4800, off - 10));
+    d2_on = max_d2 (y, 2, on - 10, on + 2400);
+    d2_off = max_d2 (y, 2, off - 10, off + 2400 + 512);
+    g_print ("%ux neutral->active->neutral: %" G_GSIZE_FORMAT " frames in, %" G_GSIZE_FORMAT
+        " out, timestamps %s, passthrough %s, neutral parts differ in %" G_GSIZE_FORMAT
+        " + %" G_GSIZE_FORMAT " samples, first 1 ms after mix=1 within %.5f of the input, "
+        "max 2nd difference steady %.5f / switch in %.5f / switch out %.5f\n",
+        factors[oi], n, total, ts_ok ? "contiguous" : "WRONG", pt_ok ? "as expected" : "WRONG",
+        diff_a, diff_b, dev_in, d2_steady, d2_on, d2_off);
+    fail_unless_equals_uint64 (total, n);
+    fail_unless (ts_ok);
+    fail_unless (pt_ok);
+    fail_unless_equals_uint64 (diff_a, 0);
+    fail_unless_equals_uint64 (diff_b, 0);
+    fail_unless (dev_in < 0.01);
+    fail_unless (d2_on <= 1.2 * d2_steady, "click switching in");
+    fail_unless (d2_off <= 1.2 * d2_steady, "click switching out");
+    g_free (x);
+    g_free (y);
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+
 static Suite *
 mastersaturator_suite (void)
 {
@@ -617,6 +859,8 @@ mastersaturator_suite (void)
   tcase_add_test (tc, test_caps_segment_change);
   tcase_add_test (tc, test_presets);
   tcase_add_test (tc, test_oversampling_change);
+  tcase_add_test (tc, test_passthrough_neutral);
+  tcase_add_test (tc, test_passthrough_switch);
   return s;
 }
 
