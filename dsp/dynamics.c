@@ -1,6 +1,8 @@
 /* gst-mastering: dynamics (compressor) core. See dynamics.h for the model. */
 #include "dynamics.h"
 
+#include "fastmath.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,6 @@
 /* state below this is flushed to 0 (denormal protection) */
 #define DYN_TINY 1e-30
 #define DB_TO_NEPER (M_LN10 / 20.0)
-/* 10 / ln(10): power ratio (natural log) to dB */
-#define POW_LN_TO_DB (10.0 / M_LN10)
 
 struct MasterDynamics
 {
@@ -57,7 +57,10 @@ struct MasterDynamics
   /* work buffers, DYN_BLOCK frames */
   double *work;                 /* interleaved audio */
   double *side;                 /* interleaved sidechain */
-  double *gain;                 /* interleaved linear gain */
+  double *lev;                  /* levels: squared, then dB */
+  double *gain;                 /* gain reduction (dB), then linear gain:
+                                 * one per frame when linked, else
+                                 * interleaved per channel */
 };
 
 void
@@ -220,8 +223,9 @@ master_dynamics_new (int channels, double rate, double max_lookahead_ms)
   d->work = calloc ((size_t) DYN_BLOCK * c, sizeof (double));
   d->side = calloc ((size_t) DYN_BLOCK * c, sizeof (double));
   d->gain = calloc ((size_t) DYN_BLOCK * c, sizeof (double));
+  d->lev = calloc ((size_t) DYN_BLOCK * c, sizeof (double));
   if (!d->hz1 || !d->hz2 || !d->msq || !d->y_rel || !d->y_slow || !d->y_gr
-      || !d->delay || !d->work || !d->side || !d->gain) {
+      || !d->delay || !d->work || !d->side || !d->gain || !d->lev) {
     master_dynamics_free (&d);
     return NULL;
   }
@@ -249,6 +253,7 @@ master_dynamics_free (MasterDynamics ** pd)
   free (d->work);
   free (d->side);
   free (d->gain);
+  free (d->lev);
   free (d);
   *pd = NULL;
 }
@@ -296,35 +301,57 @@ master_dynamics_reset (MasterDynamics * d)
   d->mix_cur = d->mix_target;
 }
 
-/* gain reduction in dB (>= 0) the gain computer asks for at squared level */
-static inline double
-gr_from_lev2 (const MasterDynamics * d, double lev2)
+/* Hot loops get an AVX2/FMA clone next to the default one (as
+ * truepeak.c's fir_phase); not under ASan, which does not support ifuncs */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define DYN_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define DYN_CLONES
+#endif
+
+/* Gain computer, 4 levels at a time: requested gain reduction in dB (>= 0)
+ * at detector level x dB; the same curve as master_dynamics_gain_computer_db
+ * (0 below the knee, quadratic in the knee, slope above). */
+static inline MasterV4d
+gain_computer_v4 (const MasterDynamics * d, MasterV4d x)
 {
-  double x, over, w = d->knee_db;
-  if (lev2 <= d->quiet_lev2)
-    return 0.0;
-  if (lev2 > 1e20)
-    lev2 = 1e20;
-  x = POW_LN_TO_DB * log (lev2);
-  over = x - d->thr_db;
-  if (w > 0.0 && 2.0 * over <= w) {
-    double k = over + w / 2.0;
-    return -d->slope * k * k / (2.0 * w);
-  }
-  return -d->slope * over;
+  const double w = d->knee_db;
+  /* knee coefficient; 0 for a hard knee, where the knee branch is only
+   * taken at or below the threshold */
+  const double kc = w > 0.0 ? -d->slope / (2.0 * w) : 0.0;
+  MasterV4d over = x - d->thr_db, k = over + 0.5 * w, r;
+
+  r = master_v4d_select (2.0 * over <= w, kc * (k * k), -d->slope * over);
+  return master_v4d_select (2.0 * over < -w, master_v4d_splat (0.0), r);
 }
 
-static inline double
-gr_from_db (const MasterDynamics * d, double x)
+/* req[i] = gain reduction the gain computer asks for at squared detector
+ * level lev2[i], i < n (rounded up to a multiple of 4: the arrays are
+ * DYN_BLOCK long and DYN_BLOCK is a multiple of 4) */
+DYN_CLONES static void
+request_from_power (const MasterDynamics * d, double *req, const double *lev2,
+    int n)
 {
-  double over = x - d->thr_db, w = d->knee_db;
-  if (2.0 * over < -w)
-    return 0.0;
-  if (w > 0.0 && 2.0 * over <= w) {
-    double k = over + w / 2.0;
-    return -d->slope * k * k / (2.0 * w);
+  int i;
+  for (i = 0; i < n; i += 4) {
+    MasterV4d p = master_v4d_load (lev2 + i);
+    master_v4d_store (req + i,
+        gain_computer_v4 (d, master_fast_power_to_db_v4 (p)));
   }
-  return -d->slope * over;
+}
+
+/* g[i] = linear gain for gain reduction gr[i] dB (exactly 1 where gr <= 0),
+ * i < n rounded up to a multiple of 4 */
+DYN_CLONES static void
+gain_from_reduction (double *g, const double *gr, int n)
+{
+  int i;
+  for (i = 0; i < n; i += 4) {
+    MasterV4d r = master_v4d_load (gr + i);
+    master_v4d_store (g + i, master_v4d_select (r > 0.0,
+            master_fast_db_to_gain_v4 (-r), master_v4d_splat (1.0)));
+  }
 }
 
 /* attack/release smoothing of one channel's requested gain reduction */
@@ -350,6 +377,39 @@ smooth_gr (MasterDynamics * d, int c, double xl)
   return d->y_gr[c];
 }
 
+/* Smooths n requests of channel c (stride `stride` in req and gr) in
+ * place; returns the largest smoothed reduction.  The plain release path
+ * keeps its two recursions in registers: its loop-carried chain (release
+ * follower: one multiply-add and a max) bounds the whole compressor. */
+static double
+smooth_run (MasterDynamics * d, int c, double *gr, int stride, int n)
+{
+  double grmax = 0.0;
+  int i;
+  if (d->p.auto_release) {
+    for (i = 0; i < n; i++) {
+      double y = smooth_gr (d, c, gr[i * stride]);
+      gr[i * stride] = y;
+      grmax = y > grmax ? y : grmax;
+    }
+  } else {
+    const double ar = d->a_rel, br = 1.0 - d->a_rel;
+    const double aa = d->a_att, ba = 1.0 - d->a_att;
+    double yr = d->y_rel[c], yg = d->y_gr[c];
+    for (i = 0; i < n; i++) {
+      double xl = gr[i * stride];
+      double r = ar * yr + br * xl;
+      yr = xl > r ? xl : r;
+      yg = aa * yg + ba * yr;
+      gr[i * stride] = yg;
+      grmax = yg > grmax ? yg : grmax;
+    }
+    d->y_rel[c] = yr;
+    d->y_gr[c] = yg;
+  }
+  return grmax;
+}
+
 static int
 sanitize (double *x, int n)
 {
@@ -372,15 +432,109 @@ flush_tiny (double *x, int n)
       x[i] = 0.0;
 }
 
-/* process d->work (n frames) in place */
-static void
-process_block (MasterDynamics * d, int n)
+/* squared detector level of channel c at frame i of the sidechain */
+static inline double
+detect (MasterDynamics * d, const double *sc, int C, int i, int c)
+{
+  double s = sc[i * C + c];
+  if (d->p.detector == MASTER_DYNAMICS_DETECTOR_RMS) {
+    d->msq[c] += (1.0 - d->a_rms) * (s * s - d->msq[c]);
+    return 2.0 * d->msq[c];
+  }
+  return s * s;
+}
+
+/* Fills d->gain (linked: one gain per frame; else interleaved per
+ * channel) for the sidechain sc of n frames; returns 1 when linked. */
+static int
+compute_gains (MasterDynamics * d, const double *sc, int n)
 {
   const int C = d->channels;
-  double *buf = d->work;
-  const double *sc = buf;
-  double grmax = d->gr_peak;
+  double *lev = d->lev, *gr = d->gain, grmax = 0.0, lmax = 0.0;
   int i, c;
+
+  if (C == 1 || d->p.link >= 1.0) {
+    /* detector: loudest channel, squared */
+    if (d->p.detector == MASTER_DYNAMICS_DETECTOR_PEAK && C == 2) {
+      for (i = 0; i < n; i++) {
+        double l = sc[2 * i] * sc[2 * i], r = sc[2 * i + 1] * sc[2 * i + 1];
+        lev[i] = l > r ? l : r;
+      }
+    } else {
+      for (i = 0; i < n; i++) {
+        double l2 = 0.0;
+        for (c = 0; c < C; c++) {
+          double v = detect (d, sc, C, i, c);
+          l2 = v > l2 ? v : l2;
+        }
+        lev[i] = l2;
+      }
+    }
+    for (i = 0; i < n; i++) {
+      lev[i] = lev[i] < 1e20 ? lev[i] : 1e20;
+      lmax = lev[i] > lmax ? lev[i] : lmax;
+    }
+    /* the whole block below the knee: the gain computer asks for nothing */
+    if (lmax <= d->quiet_lev2)
+      memset (gr, 0, sizeof (double) * n);
+    else
+      request_from_power (d, gr, lev, n);
+    grmax = smooth_run (d, 0, gr, 1, n);
+    if (grmax > 0.0)
+      gain_from_reduction (gr, gr, n);
+    else
+      for (i = 0; i < n; i++)
+        gr[i] = 1.0;
+  } else {
+    /* partly linked: x_c = link * max_k(dB_k) + (1 - link) * dB_c */
+    const double link = d->p.link < 0.0 ? 0.0 : d->p.link;
+    for (i = 0; i < n; i++)
+      for (c = 0; c < C; c++) {
+        double l2 = detect (d, sc, C, i, c);
+        l2 = l2 < 1e20 ? l2 : 1e20;
+        lev[i * C + c] = l2;
+        lmax = l2 > lmax ? l2 : lmax;
+      }
+    if (lmax <= d->quiet_lev2) {
+      memset (gr, 0, sizeof (double) * n * C);
+    } else {
+      const int nc = n * C;
+      for (i = 0; i < nc; i += 4)
+        master_v4d_store (lev + i, master_fast_power_to_db_v4
+            (master_v4d_load (lev + i) + 1e-30));
+      for (i = 0; i < n; i++) {
+        double maxdb = -1000.0, *x = lev + i * C;
+        for (c = 0; c < C; c++)
+          maxdb = x[c] > maxdb ? x[c] : maxdb;
+        for (c = 0; c < C; c++)
+          x[c] = link * maxdb + (1.0 - link) * x[c];
+      }
+      for (i = 0; i < nc; i += 4)
+        master_v4d_store (gr + i, gain_computer_v4 (d,
+                master_v4d_load (lev + i)));
+    }
+    for (c = 0; c < C; c++) {
+      double m = smooth_run (d, c, gr + c, C, n);
+      grmax = m > grmax ? m : grmax;
+    }
+    if (grmax > 0.0)
+      gain_from_reduction (gr, gr, n * C);
+    else
+      for (i = 0; i < n * C; i++)
+        gr[i] = 1.0;
+  }
+  if (grmax > d->gr_peak)
+    d->gr_peak = grmax;
+  return C == 1 || d->p.link >= 1.0;
+}
+
+/* process buf (n interleaved frames) in place */
+static void
+process_block (MasterDynamics * d, double *buf, int n)
+{
+  const int C = d->channels;
+  const double *sc = buf;
+  int i, c, linked;
 
   /* the sidechain is mid/side encoded; the audio (and the lookahead delay
    * line) stays left/right, so switching modes never mixes domains */
@@ -412,126 +566,74 @@ process_block (MasterDynamics * d, int n)
   }
 
   /* detector -> gain computer -> smoothing -> linear gain */
-  if (C == 1 || d->p.link >= 1.0) {
-    for (i = 0; i < n; i++) {
-      double lev2 = 0.0, gr, g;
-      if (d->p.detector == MASTER_DYNAMICS_DETECTOR_RMS) {
-        for (c = 0; c < C; c++) {
-          double s = sc[i * C + c];
-          d->msq[c] += (1.0 - d->a_rms) * (s * s - d->msq[c]);
-          if (d->msq[c] > lev2)
-            lev2 = d->msq[c];
-        }
-        lev2 *= 2.0;
-      } else {
-        for (c = 0; c < C; c++) {
-          double s = sc[i * C + c];
-          if (s * s > lev2)
-            lev2 = s * s;
-        }
-      }
-      gr = smooth_gr (d, 0, gr_from_lev2 (d, lev2));
-      if (gr > grmax)
-        grmax = gr;
-      g = gr > 0.0 ? exp (-gr * DB_TO_NEPER) : 1.0;
-      for (c = 0; c < C; c++)
-        d->gain[i * C + c] = g;
-    }
-  } else {
-    const double link = d->p.link < 0.0 ? 0.0 : d->p.link;
-    for (i = 0; i < n; i++) {
-      double lev2c[8], maxdb, lev2max = 0.0;   /* squared level, then dB */
-      for (c = 0; c < C && c < 8; c++) {
-        double s = sc[i * C + c], l2;
-        if (d->p.detector == MASTER_DYNAMICS_DETECTOR_RMS) {
-          d->msq[c] += (1.0 - d->a_rms) * (s * s - d->msq[c]);
-          l2 = 2.0 * d->msq[c];
-        } else {
-          l2 = s * s;
-        }
-        if (l2 > 1e20)
-          l2 = 1e20;
-        lev2c[c] = l2;
-        if (l2 > lev2max)
-          lev2max = l2;
-      }
-      if (lev2max <= d->quiet_lev2) {
-        /* every channel (and so every linked mix) is below the knee: the
-         * gain computer asks for nothing, skip the logarithms */
-        for (c = 0; c < C; c++) {
-          double gr = smooth_gr (d, c, 0.0);
-          if (gr > grmax)
-            grmax = gr;
-          d->gain[i * C + c] = gr > 0.0 ? exp (-gr * DB_TO_NEPER) : 1.0;
-        }
-        continue;
-      }
-      /* one logarithm per channel; the loudest channel's is the maximum */
-      maxdb = -1000.0;
-      for (c = 0; c < C && c < 8; c++) {
-        double l2 = lev2c[c];
-        if (link <= 0.0 && l2 <= d->quiet_lev2)
-          lev2c[c] = -1000.0;   /* below the knee: gain computer gives 0 */
-        else
-          lev2c[c] = POW_LN_TO_DB * log (l2 + 1e-30);
-        if (lev2c[c] > maxdb)
-          maxdb = lev2c[c];
-      }
-      for (c = 0; c < C; c++) {
-        double x = link * maxdb + (1.0 - link) * lev2c[c < 8 ? c : 7];
-        double gr = smooth_gr (d, c, gr_from_db (d, x));
-        if (gr > grmax)
-          grmax = gr;
-        d->gain[i * C + c] = gr > 0.0 ? exp (-gr * DB_TO_NEPER) : 1.0;
-      }
-    }
-  }
-  d->gr_peak = grmax;
+  linked = compute_gains (d, sc, n);
 
-  /* lookahead delay, gain, makeup, mix */
+  /* lookahead delay */
+  if (d->delay_len > 0) {
+    double *ring = d->delay;
+    int len = d->delay_len, pos = d->delay_pos;
+    for (i = 0; i < n; i++) {
+      double *slot = &ring[pos * C];
+      for (c = 0; c < C; c++) {
+        double t = slot[c];
+        slot[c] = buf[i * C + c];
+        buf[i * C + c] = t;
+      }
+      if (++pos >= len)
+        pos = 0;
+    }
+    d->delay_pos = pos;
+  }
+
+  /* gain, makeup, mix: y = x * (1 - mix + mix * makeup * gain) */
   {
     const double ap = d->a_param;
     double mk = d->makeup_cur, mx = d->mix_cur;
     const double mkt = d->makeup_target, mxt = d->mix_target;
     int moving = fabs (mk - mkt) > 1e-12 * mkt || fabs (mx - mxt) > 1e-12;
-    double *ring = d->delay;
-    int len = d->delay_len, pos = d->delay_pos, ms = d->ms_mode;
+    const int gs = linked ? 0 : 1;      /* gain stride per channel */
+    const double *g = d->gain;
 
-    for (i = 0; i < n; i++) {
-      double f0;
-      if (moving) {
-        mk = ap * mk + (1.0 - ap) * mkt;
-        mx = ap * mx + (1.0 - ap) * mxt;
+    if (!moving && !d->ms_mode) {
+      const double f0 = 1.0 - mx, fm = mx * mk;
+      if (linked && C == 2) {
+        for (i = 0; i < n; i++) {
+          double f = f0 + fm * g[i];
+          buf[2 * i] *= f;
+          buf[2 * i + 1] *= f;
+        }
+      } else {
+        for (i = 0; i < n; i++)
+          for (c = 0; c < C; c++)
+            buf[i * C + c] *= f0 + fm * g[(linked ? i : i * C) + c * gs];
       }
-      f0 = 1.0 - mx;
-      if (len > 0) {
-        for (c = 0; c < C; c++) {
-          double *slot = &ring[pos * C + c];
-          double t = *slot;
-          *slot = buf[i * C + c];
-          buf[i * C + c] = t;
+    } else {
+      for (i = 0; i < n; i++) {
+        const double *gi = g + (linked ? i : i * C);
+        double f0;
+        if (moving) {
+          mk = ap * mk + (1.0 - ap) * mkt;
+          mx = ap * mx + (1.0 - ap) * mxt;
+        }
+        f0 = 1.0 - mx;
+        if (d->ms_mode) {
+          double l = buf[2 * i], r = buf[2 * i + 1];
+          double m = 0.5 * (l + r) * (f0 + mx * gi[0] * mk);
+          double sd = 0.5 * (l - r) * (f0 + mx * gi[gs] * mk);
+          buf[2 * i] = m + sd;
+          buf[2 * i + 1] = m - sd;
+        } else {
+          for (c = 0; c < C; c++)
+            buf[i * C + c] *= f0 + mx * gi[c * gs] * mk;
         }
       }
-      if (ms) {
-        double l = buf[2 * i], r = buf[2 * i + 1];
-        double m = 0.5 * (l + r) * (f0 + mx * d->gain[2 * i] * mk);
-        double sd = 0.5 * (l - r) * (f0 + mx * d->gain[2 * i + 1] * mk);
-        buf[2 * i] = m + sd;
-        buf[2 * i + 1] = m - sd;
-      } else {
-        for (c = 0; c < C; c++)
-          buf[i * C + c] *= f0 + mx * d->gain[i * C + c] * mk;
+      if (moving && fabs (mk - mkt) <= 1e-9 * mkt && fabs (mx - mxt) <= 1e-9) {
+        mk = mkt;
+        mx = mxt;
       }
-      if (len > 0 && ++pos >= len)
-        pos = 0;
+      d->makeup_cur = mk;
+      d->mix_cur = mx;
     }
-    if (moving && fabs (mk - mkt) <= 1e-9 * mkt && fabs (mx - mxt) <= 1e-9) {
-      mk = mkt;
-      mx = mxt;
-    }
-    d->makeup_cur = mk;
-    d->mix_cur = mx;
-    d->delay_pos = pos;
   }
 
   flush_tiny (d->hz1, C);
@@ -555,7 +657,7 @@ master_dynamics_process_f32 (MasterDynamics * d, float *dst, const float *src,
     for (i = 0; i < n * C; i++)
       d->work[i] = src[(size_t) done * C + i];
     bad += sanitize (d->work, n * C);
-    process_block (d, n);
+    process_block (d, d->work, n);
     for (i = 0; i < n * C; i++)
       dst[(size_t) done * C + i] = (float) d->work[i];
     done += n;
@@ -569,14 +671,16 @@ master_dynamics_process_f64 (MasterDynamics * d, double *dst,
 {
   const int C = d->channels;
   int done = 0, bad = 0;
+  /* in place in dst: no copy when dst == src (the multiband's bands) */
+  if (dst != src)
+    memmove (dst, src, sizeof (double) * (size_t) n_frames * C);
   while (done < n_frames) {
     int n = n_frames - done;
+    double *buf = dst + (size_t) done * C;
     if (n > DYN_BLOCK)
       n = DYN_BLOCK;
-    memmove (d->work, src + (size_t) done * C, sizeof (double) * n * C);
-    bad += sanitize (d->work, n * C);
-    process_block (d, n);
-    memmove (dst + (size_t) done * C, d->work, sizeof (double) * n * C);
+    bad += sanitize (buf, n * C);
+    process_block (d, buf, n);
     done += n;
   }
   return bad;
