@@ -2,6 +2,7 @@
 #include "crossover.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,26 +12,28 @@
 #define XO_GLIDE_S 0.020        /* frequency glide time constant, s */
 #define XO_TINY 1e-30
 
-/* second-order section, transposed direct form II; local to this module
- * (the EQ's biquad module may replace it later) */
+/* second-order section, transposed direct form II */
 typedef struct
 {
   double b0, b1, b2, a1, a2;
 } XoSos;
 
-typedef struct
-{
-  double z1, z2;
-} XoZ;
+/* Filter state, [slot][channel]: every slot is one state variable (z1 or z2)
+ * of one section for all channels side by side, so that a channel pair is
+ * one 2-lane vector (see tree_kernel). */
+#define XO_ST_LP(j, p, z) ((((j) * 2 * XO_MAX_SEC) + (p)) * 2 + (z))
+#define XO_ST_AP(j, k, z) (XO_MAX_SPLITS * 2 * XO_MAX_SEC * 2 + \
+    (((j) * XO_MAX_SEC) + (k)) * 2 + (z))
+#define XO_ST_COMP(b, j, k, z) (XO_MAX_SPLITS * 3 * XO_MAX_SEC * 2 + \
+    ((((b) * XO_MAX_SPLITS + (j)) * XO_MAX_SEC) + (k)) * 2 + (z))
+#define XO_N_SLOTS (XO_MAX_SPLITS * 3 * XO_MAX_SEC * 2 + \
+    MASTER_CROSSOVER_MAX_BANDS * XO_MAX_SPLITS * XO_MAX_SEC * 2)
 
 typedef struct
 {
   double fc_cur, fc_target;
   XoSos lp[XO_MAX_SEC];         /* Butterworth low-pass sections */
   XoSos ap[XO_MAX_SEC];         /* matching allpass sections */
-  /* state: each low-pass section runs twice (Linkwitz-Riley = BW squared) */
-  XoZ lpz[MASTER_CROSSOVER_MAX_CHANNELS][2 * XO_MAX_SEC];
-  XoZ apz[MASTER_CROSSOVER_MAX_CHANNELS][XO_MAX_SEC];
 } XoSplit;
 
 struct MasterCrossover
@@ -41,19 +44,11 @@ struct MasterCrossover
   int n_sec;                    /* 1 (LR4) or 2 (LR8) */
   double a_glide;               /* per sub-block glide coefficient */
   XoSplit split[XO_MAX_SPLITS];
-  /* compensation allpass state: band b through split j (j > b) */
-  XoZ compz[MASTER_CROSSOVER_MAX_BANDS][XO_MAX_SPLITS]
-      [MASTER_CROSSOVER_MAX_CHANNELS][XO_MAX_SEC];
+  /* low-pass passes (each section runs twice: Linkwitz-Riley = BW
+   * squared), allpasses, and the compensation allpasses of band b through
+   * split j (j > b) */
+  double st[XO_N_SLOTS][MASTER_CROSSOVER_MAX_CHANNELS];
 };
-
-static inline double
-sos_tick (const XoSos * s, XoZ * z, double x)
-{
-  double y = s->b0 * x + z->z1;
-  z->z1 = s->b1 * x - s->a1 * y + z->z2;
-  z->z2 = s->b2 * x - s->a2 * y;
-  return y;
-}
 
 /* Butterworth section Q values: order 2 -> 1/sqrt2; order 4 -> 0.5412, 1.3066 */
 static double
@@ -179,18 +174,14 @@ master_crossover_get_n_bands (const MasterCrossover * x)
 void
 master_crossover_reset (MasterCrossover * x)
 {
-  int j;
-  for (j = 0; j < XO_MAX_SPLITS; j++) {
-    memset (x->split[j].lpz, 0, sizeof (x->split[j].lpz));
-    memset (x->split[j].apz, 0, sizeof (x->split[j].apz));
-  }
-  memset (x->compz, 0, sizeof (x->compz));
+  memset (x->st, 0, sizeof (x->st));
 }
 
-static void
+/* returns 1 when a split's frequency moved (coefficients redesigned) */
+static int
 glide (MasterCrossover * x)
 {
-  int j;
+  int j, moved = 0;
   for (j = 0; j < x->n_bands - 1; j++) {
     XoSplit *s = &x->split[j];
     if (s->fc_cur != s->fc_target) {
@@ -200,92 +191,215 @@ glide (MasterCrossover * x)
       else
         s->fc_cur *= pow (r, 1.0 - x->a_glide);
       design_split (x, s);
+      moved = 1;
     }
   }
+  return moved;
 }
 
-/* keep state finite and out of denormals */
-static void
-check_state (XoZ * z, int n, int *bad)
+static int
+gliding (const MasterCrossover * x)
 {
-  int i;
-  for (i = 0; i < n; i++) {
-    if (!isfinite (z[i].z1) || !isfinite (z[i].z2))
-      *bad = 1;
-    if (fabs (z[i].z1) < XO_TINY)
-      z[i].z1 = 0.0;
-    if (fabs (z[i].z2) < XO_TINY)
-      z[i].z2 = 0.0;
-  }
+  int j;
+  for (j = 0; j < x->n_bands - 1; j++)
+    if (x->split[j].fc_cur != x->split[j].fc_target)
+      return 1;
+  return 0;
 }
 
-static void
+/* ---- the band-splitting tree, one frame at a time ----
+ *
+ * Every frame runs through the whole tree (all splits, all compensation
+ * allpasses) before the next: the recursions of the ~12 (LR4, 4 bands)
+ * sections are independent from one frame to the next, so the core overlaps
+ * them instead of waiting on one section's feedback at a time.  A channel
+ * pair is one 2-lane vector; an odd last channel uses lane 0.  The band and
+ * section counts are constants in each instance, so the loops unroll and the
+ * state stays in registers. */
+
+typedef double XoV2 __attribute__ ((vector_size (16)));
+
+/* low-pass section (b0 = b2 = g, b1 = 2 g), TDF-II; the feed-forward terms
+ * are added before the feedback so the loop-carried chain is short */
+#define LP_TICK(g, a1, a2, z1, z2, x, y)                                     \
+  do {                                                                       \
+    XoV2 gx_ = (g) * (x);                                                    \
+    y = gx_ + z1;                                                            \
+    z1 = (2.0 * gx_ + z2) - (a1) * y;                                        \
+    z2 = gx_ - (a2) * y;                                                     \
+  } while (0)
+
+/* allpass section (b0 = a2, b1 = a1, b2 = 1), TDF-II */
+#define AP_TICK(a1, a2, z1, z2, x, y)                                        \
+  do {                                                                       \
+    XoV2 x_ = (x);                                                           \
+    y = (a2) * x_ + z1;                                                      \
+    z1 = ((a1) * x_ + z2) - (a1) * y;                                        \
+    z2 = x_ - (a2) * y;                                                      \
+  } while (0)
+
+typedef int64_t XoV2l __attribute__ ((vector_size (16)));
+
+/* stores one state variable (2 lanes), flushing values below XO_TINY to 0
+ * (denormal protection) and accumulating 0 * v into *chk (NaN if v is not
+ * finite) */
+static inline void
+put_state (double *dst, XoV2 v, XoV2 * chk)
+{
+  const XoV2 tiny = { XO_TINY, XO_TINY };
+  XoV2l small = (XoV2) ((XoV2l) v & 0x7FFFFFFFFFFFFFFFLL) < tiny;
+  v = (XoV2) ((XoV2l) v & ~small);
+  *chk += v * 0.0;
+  memcpy (dst, &v, sizeof v);
+}
+
+/* Runs n frames of channels c0 (and c0 + 1 if PAIR) through the tree;
+ * returns 1 if the state went non-finite (the caller resets it). */
+static inline __attribute__ ((always_inline)) int
+tree_kernel (MasterCrossover * x, double *const *bands, const double *src,
+    int n, size_t off, int c0, const int NB, const int NS, const int PAIR)
+{
+  const int C = x->channels;
+  XoV2 g[XO_MAX_SPLITS][XO_MAX_SEC], a1[XO_MAX_SPLITS][XO_MAX_SEC],
+      a2[XO_MAX_SPLITS][XO_MAX_SEC];
+  XoV2 lz[XO_MAX_SPLITS][2 * XO_MAX_SEC][2], az[XO_MAX_SPLITS][XO_MAX_SEC][2];
+  XoV2 cz[MASTER_CROSSOVER_MAX_BANDS][XO_MAX_SPLITS][XO_MAX_SEC][2] = { 0 };
+  double *out[MASTER_CROSSOVER_MAX_BANDS];
+  XoV2 chk = { 0.0, 0.0 };
+  int i, j, k, b, p;
+
+  for (b = 0; b < NB; b++)
+    out[b] = bands[b] + off + c0;
+  for (j = 0; j < NB - 1; j++) {
+    for (k = 0; k < NS; k++) {
+      const XoSos *l = &x->split[j].lp[k];
+      g[j][k] = (XoV2) { l->b0, l->b0 };
+      a1[j][k] = (XoV2) { l->a1, l->a1 };
+      a2[j][k] = (XoV2) { l->a2, l->a2 };
+      memcpy (&az[j][k][0], &x->st[XO_ST_AP (j, k, 0)][c0], sizeof (XoV2));
+      memcpy (&az[j][k][1], &x->st[XO_ST_AP (j, k, 1)][c0], sizeof (XoV2));
+      for (b = 0; b < j; b++) {
+        memcpy (&cz[b][j][k][0], &x->st[XO_ST_COMP (b, j, k, 0)][c0],
+            sizeof (XoV2));
+        memcpy (&cz[b][j][k][1], &x->st[XO_ST_COMP (b, j, k, 1)][c0],
+            sizeof (XoV2));
+      }
+    }
+    for (p = 0; p < 2 * NS; p++) {
+      memcpy (&lz[j][p][0], &x->st[XO_ST_LP (j, p, 0)][c0], sizeof (XoV2));
+      memcpy (&lz[j][p][1], &x->st[XO_ST_LP (j, p, 1)][c0], sizeof (XoV2));
+    }
+  }
+
+  for (i = 0; i < n; i++) {
+    const size_t o = (size_t) i * C;
+    XoV2 v, y[MASTER_CROSSOVER_MAX_BANDS];
+    if (PAIR)
+      memcpy (&v, src + o + c0, sizeof (XoV2));
+    else
+      v = (XoV2) { src[o + c0], 0.0 };
+    for (j = 0; j < NB - 1; j++) {
+      XoV2 l = v, a = v, t;
+      /* Linkwitz-Riley low-pass: the Butterworth cascade twice */
+      for (p = 0; p < 2 * NS; p++) {
+        LP_TICK (g[j][p % NS], a1[j][p % NS], a2[j][p % NS], lz[j][p][0],
+            lz[j][p][1], l, t);
+        l = t;
+      }
+      /* the Butterworth denominator's allpass = low-pass + high-pass */
+      for (k = 0; k < NS; k++) {
+        AP_TICK (a1[j][k], a2[j][k], az[j][k][0], az[j][k][1], a, t);
+        a = t;
+      }
+      /* bands below this split get its allpass (phase compensation) */
+      for (b = 0; b < j; b++)
+        for (k = 0; k < NS; k++) {
+          AP_TICK (a1[j][k], a2[j][k], cz[b][j][k][0], cz[b][j][k][1], y[b],
+              t);
+          y[b] = t;
+        }
+      y[j] = l;
+      v = a - l;
+    }
+    y[NB - 1] = v;
+    for (b = 0; b < NB; b++) {
+      if (PAIR)
+        memcpy (out[b] + o, &y[b], sizeof (XoV2));
+      else
+        out[b][o] = y[b][0];
+    }
+  }
+
+  for (j = 0; j < NB - 1; j++) {
+    for (k = 0; k < NS; k++) {
+      put_state (&x->st[XO_ST_AP (j, k, 0)][c0], az[j][k][0], &chk);
+      put_state (&x->st[XO_ST_AP (j, k, 1)][c0], az[j][k][1], &chk);
+      for (b = 0; b < j; b++) {
+        put_state (&x->st[XO_ST_COMP (b, j, k, 0)][c0], cz[b][j][k][0], &chk);
+        put_state (&x->st[XO_ST_COMP (b, j, k, 1)][c0], cz[b][j][k][1], &chk);
+      }
+    }
+    for (p = 0; p < 2 * NS; p++) {
+      put_state (&x->st[XO_ST_LP (j, p, 0)][c0], lz[j][p][0], &chk);
+      put_state (&x->st[XO_ST_LP (j, p, 1)][c0], lz[j][p][1], &chk);
+    }
+  }
+  /* 0 * finite = 0, 0 * NaN/Inf = NaN */
+  return !(chk[0] == 0.0 && chk[1] == 0.0);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define XO_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define XO_CLONES
+#endif
+
+typedef int (*XoKernel) (MasterCrossover *, double *const *, const double *,
+    int, size_t, int);
+
+#define DEFINE_KERNEL(NB, NS, PAIR)                                          \
+XO_CLONES static int                                                         \
+tree_##NB##_##NS##_##PAIR (MasterCrossover * x, double *const *bands,        \
+    const double *src, int n, size_t off, int c0)                            \
+{                                                                            \
+  return tree_kernel (x, bands, src, n, off, c0, NB, NS, PAIR);              \
+}
+#define DEFINE_KERNELS(NB) \
+  DEFINE_KERNEL (NB, 1, 0) DEFINE_KERNEL (NB, 1, 1) \
+  DEFINE_KERNEL (NB, 2, 0) DEFINE_KERNEL (NB, 2, 1)
+DEFINE_KERNELS (2)
+DEFINE_KERNELS (3)
+DEFINE_KERNELS (4)
+DEFINE_KERNELS (5)
+DEFINE_KERNELS (6)
+
+/* [n_bands - 2][n_sec - 1][pair] */
+static const XoKernel kernels[MASTER_CROSSOVER_MAX_BANDS - 1][2][2] = {
+  {{tree_2_1_0, tree_2_1_1}, {tree_2_2_0, tree_2_2_1}},
+  {{tree_3_1_0, tree_3_1_1}, {tree_3_2_0, tree_3_2_1}},
+  {{tree_4_1_0, tree_4_1_1}, {tree_4_2_0, tree_4_2_1}},
+  {{tree_5_1_0, tree_5_1_1}, {tree_5_2_0, tree_5_2_1}},
+  {{tree_6_1_0, tree_6_1_1}, {tree_6_2_0, tree_6_2_1}},
+};
+
+/* returns 1 if the state went non-finite */
+static int
 process_sub (MasterCrossover * x, double *const *bands, const double *src,
     int n, size_t off)
 {
-  const int C = x->channels, nb = x->n_bands, ns = x->n_sec;
-  double *rest = bands[nb - 1] + off;
-  int i, j, b, c, k;
+  const int C = x->channels, nb = x->n_bands;
+  int c0, bad = 0;
 
   if (nb == 1) {
-    memcpy (rest, src, sizeof (double) * n * C);
-    return;
+    memcpy (bands[0] + off, src, sizeof (double) * n * C);
+    return 0;
   }
-  /* the rest (everything above the splits done so far) lives in the last
-   * band's buffer and is split in place */
-  for (i = 0; i < n * C; i++)
-    rest[i] = src[i];
-  for (j = 0; j < nb - 1; j++) {
-    XoSplit *s = &x->split[j];
-    double *low = bands[j] + off;
-    for (c = 0; c < C; c++) {
-      XoZ lz[2 * XO_MAX_SEC], az[XO_MAX_SEC];
-      memcpy (lz, s->lpz[c], sizeof (lz));
-      memcpy (az, s->apz[c], sizeof (az));
-      if (ns == 1) {
-        for (i = 0; i < n; i++) {
-          double v = rest[i * C + c];
-          double l = sos_tick (&s->lp[0], &lz[1], sos_tick (&s->lp[0], &lz[0],
-                  v));
-          double a = sos_tick (&s->ap[0], &az[0], v);
-          low[i * C + c] = l;
-          rest[i * C + c] = a - l;
-        }
-      } else {
-        for (i = 0; i < n; i++) {
-          double v = rest[i * C + c];
-          double l = sos_tick (&s->lp[0], &lz[0], v);
-          double a;
-          l = sos_tick (&s->lp[1], &lz[1], l);
-          l = sos_tick (&s->lp[0], &lz[2], l);
-          l = sos_tick (&s->lp[1], &lz[3], l);
-          a = sos_tick (&s->ap[0], &az[0], v);
-          a = sos_tick (&s->ap[1], &az[1], a);
-          low[i * C + c] = l;
-          rest[i * C + c] = a - l;
-        }
-      }
-      memcpy (s->lpz[c], lz, sizeof (lz));
-      memcpy (s->apz[c], az, sizeof (az));
-    }
-  }
-  /* allpass compensation: band b gets the allpass of every split above it */
-  for (b = 0; b < nb - 2; b++) {
-    double *y = bands[b] + off;
-    for (j = b + 1; j < nb - 1; j++) {
-      const XoSplit *s = &x->split[j];
-      for (c = 0; c < C; c++) {
-        XoZ *z = x->compz[b][j][c];
-        for (k = 0; k < ns; k++) {
-          XoZ zz = z[k];
-          const XoSos *q = &s->ap[k];
-          for (i = 0; i < n; i++)
-            y[i * C + c] = sos_tick (q, &zz, y[i * C + c]);
-          z[k] = zz;
-        }
-      }
-    }
-  }
+  for (c0 = 0; c0 + 1 < C; c0 += 2)
+    bad |= kernels[nb - 2][x->n_sec - 1][1] (x, bands, src, n, off, c0);
+  if (c0 < C)
+    bad |= kernels[nb - 2][x->n_sec - 1][0] (x, bands, src, n, off, c0);
+  return bad;
 }
 
 void
@@ -293,23 +407,22 @@ master_crossover_process (MasterCrossover * x, double *const *bands,
     const double *src, int n_frames)
 {
   const int C = x->channels;
-  int done = 0, j, bad = 0;
+  int done = 0, bad = 0;
 
   while (done < n_frames) {
     int n = n_frames - done;
-    if (n > XO_SUBBLOCK)
-      n = XO_SUBBLOCK;
-    glide (x);
-    process_sub (x, bands, src + (size_t) done * C, n, (size_t) done * C);
+    /* coefficients move every XO_SUBBLOCK frames while a split glides */
+    if (gliding (x)) {
+      if (n > XO_SUBBLOCK)
+        n = XO_SUBBLOCK;
+      glide (x);
+    }
+    bad |= process_sub (x, bands, src + (size_t) done * C, n,
+        (size_t) done * C);
     done += n;
   }
-  for (j = 0; j < x->n_bands - 1; j++) {
-    check_state (&x->split[j].lpz[0][0],
-        MASTER_CROSSOVER_MAX_CHANNELS * 2 * XO_MAX_SEC, &bad);
-    check_state (&x->split[j].apz[0][0],
-        MASTER_CROSSOVER_MAX_CHANNELS * XO_MAX_SEC, &bad);
-  }
-  check_state (&x->compz[0][0][0][0], sizeof (x->compz) / sizeof (XoZ), &bad);
+  /* a NaN that reached the state (input must be finite; overflow) clears
+   * it: the next block is finite again */
   if (bad)
     master_crossover_reset (x);
 }
