@@ -393,28 +393,67 @@ smooth_run (MasterDynamics * d, int c, double *gr, int stride, int n)
       grmax = y > grmax ? y : grmax;
     }
   } else {
-    const double ar = d->a_rel, br = 1.0 - d->a_rel;
-    const double aa = d->a_att, ba = 1.0 - d->a_att;
-    double yr = d->y_rel[c], yg = d->y_gr[c];
-    for (i = 0; i < n; i++) {
+    /* Two frames per step.  With r(i) = max(x(i), ar r(i-1) + br x(i)) and
+     * a(i) = aa a(i-1) + ba r(i), and ar, aa > 0 (a max distributes over a
+     * positive scale):
+     *   r(i+1) = max(x(i+1), ar x(i) + br x(i+1),
+     *                ar^2 r(i-1) + ar br x(i) + br x(i+1))
+     *   a(i+1) = aa^2 a(i-1) + aa ba r(i) + ba r(i+1)
+     * so each recursion carries one multiply-add (and a max) per two
+     * frames; r(i) and a(i) come off the carried chains.  Same values as
+     * the one-frame form up to rounding (a few ulp). */
+    const double ar = d->a_rel, br = 1.0 - d->a_rel, ar2 = ar * ar,
+        arbr = ar * br;
+    const double aa = d->a_att, ba = 1.0 - d->a_att, aa2 = aa * aa,
+        aaba = aa * ba;
+    double yr = d->y_rel[c], yg = d->y_gr[c], m0 = 0.0, m1 = 0.0;
+    for (i = 0; i + 1 < n; i += 2) {
+      const double x0 = gr[i * stride], x1 = gr[(i + 1) * stride];
+      const double bx1 = br * x1;
+      const double p1 = ar * x0 + bx1, q1 = arbr * x0 + bx1;
+      const double pm = x1 > p1 ? x1 : p1;
+      double r0 = ar * yr + br * x0, r1, g0;
+      r0 = x0 > r0 ? x0 : r0;
+      r1 = ar2 * yr + q1;
+      yr = pm > r1 ? pm : r1;
+      g0 = aa * yg + ba * r0;
+      yg = aa2 * yg + (aaba * r0 + ba * yr);
+      gr[i * stride] = g0;
+      gr[(i + 1) * stride] = yg;
+      m0 = g0 > m0 ? g0 : m0;
+      m1 = yg > m1 ? yg : m1;
+    }
+    if (i < n) {
       double xl = gr[i * stride];
       double r = ar * yr + br * xl;
       yr = xl > r ? xl : r;
       yg = aa * yg + ba * yr;
       gr[i * stride] = yg;
-      grmax = yg > grmax ? yg : grmax;
+      m0 = yg > m0 ? yg : m0;
     }
     d->y_rel[c] = yr;
     d->y_gr[c] = yg;
+    grmax = m0 > m1 ? m0 : m1;
   }
   return grmax;
 }
 
-static int
+/* replaces non-finite or absurd samples (|x| > DYN_MAX_INPUT) by 0;
+ * returns how many */
+DYN_CLONES static int
 sanitize (double *x, int n)
 {
-  int i, bad = 0;
-  for (i = 0; i < n; i++) {
+  MasterV4l bad4 = { 0, 0, 0, 0 };
+  int i, bad;
+  for (i = 0; i + 4 <= n; i += 4) {
+    MasterV4d v = master_v4d_load (x + i);
+    MasterV4l ok = (MasterV4d) ((MasterV4l) v & 0x7FFFFFFFFFFFFFFFLL) <=
+        DYN_MAX_INPUT;
+    bad4 -= ~ok;                /* not-ok lanes are -1 */
+    master_v4d_store (x + i, (MasterV4d) ((MasterV4l) v & ok));
+  }
+  bad = (int) (bad4[0] + bad4[1] + bad4[2] + bad4[3]);
+  for (; i < n; i++) {
     if (!(fabs (x[i]) <= DYN_MAX_INPUT)) {
       x[i] = 0.0;
       bad++;
@@ -430,6 +469,70 @@ flush_tiny (double *x, int n)
   for (i = 0; i < n; i++)
     if (fabs (x[i]) < DYN_TINY)
       x[i] = 0.0;
+}
+
+/* lev[i] = max (l(i)^2, r(i)^2) of n interleaved stereo frames */
+DYN_CLONES static void
+detect_peak_stereo (double *lev, const double *sc, int n)
+{
+  int i;
+  for (i = 0; i + 4 <= n; i += 4) {
+    MasterV4d a = master_v4d_load (sc + 2 * i), b =
+        master_v4d_load (sc + 2 * i + 4);
+    MasterV4d l = __builtin_shuffle (a, b, (MasterV4l) { 0, 2, 4, 6 });
+    MasterV4d r = __builtin_shuffle (a, b, (MasterV4l) { 1, 3, 5, 7 });
+    l *= l;
+    r *= r;
+    master_v4d_store (lev + i, master_v4d_select (l > r, l, r));
+  }
+  for (; i < n; i++) {
+    double l = sc[2 * i] * sc[2 * i], r = sc[2 * i + 1] * sc[2 * i + 1];
+    lev[i] = l > r ? l : r;
+  }
+}
+
+/* clamps n squared levels to 1e20 (+200 dB); returns their maximum */
+DYN_CLONES static double
+clamp_levels (double *lev, int n)
+{
+  MasterV4d m = master_v4d_splat (0.0);
+  double lmax;
+  int i;
+  for (i = 0; i + 4 <= n; i += 4) {
+    MasterV4d v = master_v4d_load (lev + i);
+    v = master_v4d_select (v < 1e20, v, master_v4d_splat (1e20));
+    m = master_v4d_select (v > m, v, m);
+    master_v4d_store (lev + i, v);
+  }
+  lmax = m[0] > m[1] ? m[0] : m[1];
+  lmax = m[2] > lmax ? m[2] : lmax;
+  lmax = m[3] > lmax ? m[3] : lmax;
+  for (; i < n; i++) {
+    lev[i] = lev[i] < 1e20 ? lev[i] : 1e20;
+    lmax = lev[i] > lmax ? lev[i] : lmax;
+  }
+  return lmax;
+}
+
+/* buf (n interleaved stereo frames) *= f0 + fm * g[frame] */
+DYN_CLONES static void
+apply_linked_stereo (double *buf, const double *g, double f0, double fm,
+    int n)
+{
+  int i;
+  for (i = 0; i + 4 <= n; i += 4) {
+    MasterV4d f = f0 + fm * master_v4d_load (g + i);
+    MasterV4d lo = __builtin_shuffle (f, (MasterV4l) { 0, 0, 1, 1 });
+    MasterV4d hi = __builtin_shuffle (f, (MasterV4l) { 2, 2, 3, 3 });
+    master_v4d_store (buf + 2 * i, master_v4d_load (buf + 2 * i) * lo);
+    master_v4d_store (buf + 2 * i + 4, master_v4d_load (buf + 2 * i + 4) *
+        hi);
+  }
+  for (; i < n; i++) {
+    double f = f0 + fm * g[i];
+    buf[2 * i] *= f;
+    buf[2 * i + 1] *= f;
+  }
 }
 
 /* squared detector level of channel c at frame i of the sidechain */
@@ -456,10 +559,7 @@ compute_gains (MasterDynamics * d, const double *sc, int n)
   if (C == 1 || d->p.link >= 1.0) {
     /* detector: loudest channel, squared */
     if (d->p.detector == MASTER_DYNAMICS_DETECTOR_PEAK && C == 2) {
-      for (i = 0; i < n; i++) {
-        double l = sc[2 * i] * sc[2 * i], r = sc[2 * i + 1] * sc[2 * i + 1];
-        lev[i] = l > r ? l : r;
-      }
+      detect_peak_stereo (lev, sc, n);
     } else {
       for (i = 0; i < n; i++) {
         double l2 = 0.0;
@@ -470,10 +570,7 @@ compute_gains (MasterDynamics * d, const double *sc, int n)
         lev[i] = l2;
       }
     }
-    for (i = 0; i < n; i++) {
-      lev[i] = lev[i] < 1e20 ? lev[i] : 1e20;
-      lmax = lev[i] > lmax ? lev[i] : lmax;
-    }
+    lmax = clamp_levels (lev, n);
     /* the whole block below the knee: the gain computer asks for nothing */
     if (lmax <= d->quiet_lev2)
       memset (gr, 0, sizeof (double) * n);
@@ -597,11 +694,7 @@ process_block (MasterDynamics * d, double *buf, int n)
     if (!moving && !d->ms_mode) {
       const double f0 = 1.0 - mx, fm = mx * mk;
       if (linked && C == 2) {
-        for (i = 0; i < n; i++) {
-          double f = f0 + fm * g[i];
-          buf[2 * i] *= f;
-          buf[2 * i + 1] *= f;
-        }
+        apply_linked_stereo (buf, g, f0, fm, n);
       } else {
         for (i = 0; i < n; i++)
           for (c = 0; c < C; c++)
@@ -684,6 +777,20 @@ master_dynamics_process_f64 (MasterDynamics * d, double *dst,
     done += n;
   }
   return bad;
+}
+
+void
+master_dynamics_process_inplace_f64 (MasterDynamics * d, double *buf,
+    int n_frames)
+{
+  int done = 0;
+  while (done < n_frames) {
+    int n = n_frames - done;
+    if (n > DYN_BLOCK)
+      n = DYN_BLOCK;
+    process_block (d, buf + (size_t) done * d->channels, n);
+    done += n;
+  }
 }
 
 double

@@ -98,6 +98,12 @@ int master_dynamics_process_f32 (MasterDynamics * d, float *dst,
 int master_dynamics_process_f64 (MasterDynamics * d, double *dst,
     const double *src, int n_frames);
 
+/* In place, for callers whose samples are already known finite and sane
+ * (the multiband's crossover outputs): process_f64 without the input
+ * check. */
+void master_dynamics_process_inplace_f64 (MasterDynamics * d, double *buf,
+    int n_frames);
+
 /* Largest gain reduction in dB (>= 0) over all channels since the previous
  * call (or reset), then restarts the maximum. */
 double master_dynamics_take_gain_reduction_db (MasterDynamics * d);

@@ -157,6 +157,15 @@ sanitize (double *x, int n)
   return bad;
 }
 
+/* sum[i] += y[i] (separate arrays, so it vectorises) */
+static void
+add_band (double *restrict sum, const double *restrict y, int n)
+{
+  int i;
+  for (i = 0; i < n; i++)
+    sum[i] += y[i];
+}
+
 /* m->work (n frames) in place */
 static void
 process_block (MasterMultiband * m, int n)
@@ -166,18 +175,33 @@ process_block (MasterMultiband * m, int n)
   int b, i, c;
 
   master_crossover_process (m->xo, m->band, m->work, n);
+  /* the bands are finite: the crossover's input was sanitized */
   for (b = 0; b < nb; b++)
-    master_dynamics_process_f64 (m->dyn[b], m->band[b], m->band[b], n);
+    master_dynamics_process_inplace_f64 (m->dyn[b], m->band[b], n);
 
-  memset (m->work, 0, sizeof (double) * len);
+  /* band sum; the first band with weight 1 initialises it (0 + y = y) */
+  {
+    int first = 1;
+    for (b = 0; b < nb; b++) {
+      double w = m->w_cur[b], wt = m->w_target[b];
+      if (w == wt && w == 0.0)
+        continue;
+      if (w == wt && w == 1.0) {
+        if (first)
+          memcpy (m->work, m->band[b], sizeof (double) * len);
+        else
+          add_band (m->work, m->band[b], len);
+        first = 0;
+      }
+    }
+    if (first)
+      memset (m->work, 0, sizeof (double) * len);
+  }
   for (b = 0; b < nb; b++) {
     double w = m->w_cur[b], wt = m->w_target[b];
     const double *y = m->band[b];
     if (w == wt) {
-      if (w == 1.0)
-        for (i = 0; i < len; i++)
-          m->work[i] += y[i];
-      else if (w != 0.0)
+      if (w != 1.0 && w != 0.0)
         for (i = 0; i < len; i++)
           m->work[i] += w * y[i];
     } else {
