@@ -217,6 +217,9 @@ gliding (const MasterCrossover * x)
  * section counts are constants in each instance, so the loops unroll and the
  * state stays in registers. */
 
+/* the vector helpers are inline: no 32-byte vector crosses an ABI boundary */
+#pragma GCC diagnostic ignored "-Wpsabi"
+
 typedef double XoV2 __attribute__ ((vector_size (16)));
 
 /* low-pass section (b0 = b2 = g, b1 = 2 g), TDF-II; the feed-forward terms
@@ -253,41 +256,138 @@ put_state (double *dst, XoV2 v, XoV2 * chk)
   memcpy (dst, &v, sizeof v);
 }
 
+/* Two sections side by side for one channel pair: lanes 0-1 one section,
+ * lanes 2-3 another (one AVX register, two SSE2 registers in the default
+ * build), general TDF-II with per-lane coefficients. */
+typedef double XoV4 __attribute__ ((vector_size (32)));
+
+typedef struct
+{
+  XoV4 b0, b1, b2, a1, a2;
+} XoSos4;
+
+#define SEC4_TICK(c, z1, z2, x, y)                                           \
+  do {                                                                       \
+    XoV4 x4_ = (x);                                                          \
+    y = (c).b0 * x4_ + z1;                                                   \
+    z1 = ((c).b1 * x4_ + z2) - (c).a1 * y;                                   \
+    z2 = (c).b2 * x4_ - (c).a2 * y;                                          \
+  } while (0)
+
+static inline XoV4
+v4_join (XoV2 lo, XoV2 hi)
+{
+  return (XoV4) { lo[0], lo[1], hi[0], hi[1] };
+}
+
+static inline XoV2
+v4_lo (XoV4 v)
+{
+  return (XoV2) { v[0], v[1] };
+}
+
+static inline XoV2
+v4_hi (XoV4 v)
+{
+  return (XoV2) { v[2], v[3] };
+}
+
+static inline XoV4
+get_state4 (const double *lo, const double *hi)
+{
+  XoV2 l, h;
+  memcpy (&l, lo, sizeof l);
+  memcpy (&h, hi, sizeof h);
+  return v4_join (l, h);
+}
+
+static inline void
+put_state4 (double *lo, double *hi, XoV4 v, XoV2 * chk)
+{
+  put_state (lo, v4_lo (v), chk);
+  put_state (hi, v4_hi (v), chk);
+}
+
+/* lanes 0-1 section `lo`, lanes 2-3 section `hi` */
+static inline XoSos4
+sos4 (const XoSos * lo, const XoSos * hi)
+{
+  XoSos4 c;
+  c.b0 = (XoV4) { lo->b0, lo->b0, hi->b0, hi->b0 };
+  c.b1 = (XoV4) { lo->b1, lo->b1, hi->b1, hi->b1 };
+  c.b2 = (XoV4) { lo->b2, lo->b2, hi->b2, hi->b2 };
+  c.a1 = (XoV4) { lo->a1, lo->a1, hi->a1, hi->a1 };
+  c.a2 = (XoV4) { lo->a2, lo->a2, hi->a2, hi->a2 };
+  return c;
+}
+
 /* Runs n frames of channels c0 (and c0 + 1 if PAIR) through the tree;
- * returns 1 if the state went non-finite (the caller resets it). */
+ * returns 1 if the state went non-finite (the caller resets it).
+ *
+ * Per split j, sections that do not depend on each other run side by side
+ * in one 4-lane vector:
+ *   stage A (NS steps): low-pass passes 0..NS-1 | the split's allpass
+ *     (same denominators; both take the split's input, then their own
+ *     previous step);
+ *   stage B (NS steps): low-pass passes NS..2NS-1 | band 0's compensation
+ *     allpass (a 2-lane section for split 0, which has no band below);
+ *   stage C: bands 1..j-1's compensation allpasses two by two (an odd one
+ *     alone in 2 lanes). */
 static inline __attribute__ ((always_inline)) int
 tree_kernel (MasterCrossover * x, double *const *bands, const double *src,
     int n, size_t off, int c0, const int NB, const int NS, const int PAIR)
 {
   const int C = x->channels;
-  XoV2 g[XO_MAX_SPLITS][XO_MAX_SEC], a1[XO_MAX_SPLITS][XO_MAX_SEC],
+  /* coefficients: LP|AP and AP|AP per split and section */
+  XoSos4 cla[XO_MAX_SPLITS][XO_MAX_SEC], caa[XO_MAX_SPLITS][XO_MAX_SEC];
+  XoV2 g[XO_MAX_SEC], a1[XO_MAX_SPLITS][XO_MAX_SEC],
       a2[XO_MAX_SPLITS][XO_MAX_SEC];
-  XoV2 lz[XO_MAX_SPLITS][2 * XO_MAX_SEC][2], az[XO_MAX_SPLITS][XO_MAX_SEC][2];
-  XoV2 cz[MASTER_CROSSOVER_MAX_BANDS][XO_MAX_SPLITS][XO_MAX_SEC][2] = { 0 };
+  /* 4-lane state of stages A, B, C (pair starting at band b) */
+  XoV4 za[XO_MAX_SPLITS][XO_MAX_SEC][2] = { 0 };
+  XoV4 zb[XO_MAX_SPLITS][XO_MAX_SEC][2] = { 0 };
+  XoV4 zc[XO_MAX_SPLITS][MASTER_CROSSOVER_MAX_BANDS][XO_MAX_SEC][2] = { 0 };
+  /* 2-lane state: split 0's last low-pass passes; odd compensation */
+  XoV2 z0[XO_MAX_SEC][2] = { 0 };
+  XoV2 zo[XO_MAX_SPLITS][XO_MAX_SEC][2] = { 0 };
   double *out[MASTER_CROSSOVER_MAX_BANDS];
   XoV2 chk = { 0.0, 0.0 };
-  int i, j, k, b, p;
+  int i, j, k, b;
 
+#define ST(slot) (&x->st[slot][c0])
   for (b = 0; b < NB; b++)
     out[b] = bands[b] + off + c0;
   for (j = 0; j < NB - 1; j++) {
+    const XoSplit *s = &x->split[j];
     for (k = 0; k < NS; k++) {
-      const XoSos *l = &x->split[j].lp[k];
-      g[j][k] = (XoV2) { l->b0, l->b0 };
-      a1[j][k] = (XoV2) { l->a1, l->a1 };
-      a2[j][k] = (XoV2) { l->a2, l->a2 };
-      memcpy (&az[j][k][0], &x->st[XO_ST_AP (j, k, 0)][c0], sizeof (XoV2));
-      memcpy (&az[j][k][1], &x->st[XO_ST_AP (j, k, 1)][c0], sizeof (XoV2));
-      for (b = 0; b < j; b++) {
-        memcpy (&cz[b][j][k][0], &x->st[XO_ST_COMP (b, j, k, 0)][c0],
-            sizeof (XoV2));
-        memcpy (&cz[b][j][k][1], &x->st[XO_ST_COMP (b, j, k, 1)][c0],
-            sizeof (XoV2));
+      cla[j][k] = sos4 (&s->lp[k], &s->ap[k]);
+      caa[j][k] = sos4 (&s->ap[k], &s->ap[k]);
+      a1[j][k] = (XoV2) { s->ap[k].a1, s->ap[k].a1 };
+      a2[j][k] = (XoV2) { s->ap[k].a2, s->ap[k].a2 };
+      if (j == 0)
+        g[k] = (XoV2) { s->lp[k].b0, s->lp[k].b0 };
+      za[j][k][0] = get_state4 (ST (XO_ST_LP (j, k, 0)), ST (XO_ST_AP (j, k,
+                  0)));
+      za[j][k][1] = get_state4 (ST (XO_ST_LP (j, k, 1)), ST (XO_ST_AP (j, k,
+                  1)));
+      if (j == 0) {
+        memcpy (&z0[k][0], ST (XO_ST_LP (0, NS + k, 0)), sizeof (XoV2));
+        memcpy (&z0[k][1], ST (XO_ST_LP (0, NS + k, 1)), sizeof (XoV2));
+      } else {
+        zb[j][k][0] = get_state4 (ST (XO_ST_LP (j, NS + k, 0)),
+            ST (XO_ST_COMP (0, j, k, 0)));
+        zb[j][k][1] = get_state4 (ST (XO_ST_LP (j, NS + k, 1)),
+            ST (XO_ST_COMP (0, j, k, 1)));
       }
-    }
-    for (p = 0; p < 2 * NS; p++) {
-      memcpy (&lz[j][p][0], &x->st[XO_ST_LP (j, p, 0)][c0], sizeof (XoV2));
-      memcpy (&lz[j][p][1], &x->st[XO_ST_LP (j, p, 1)][c0], sizeof (XoV2));
+      for (b = 1; b + 1 < j; b += 2) {
+        zc[j][b][k][0] = get_state4 (ST (XO_ST_COMP (b, j, k, 0)),
+            ST (XO_ST_COMP (b + 1, j, k, 0)));
+        zc[j][b][k][1] = get_state4 (ST (XO_ST_COMP (b, j, k, 1)),
+            ST (XO_ST_COMP (b + 1, j, k, 1)));
+      }
+      if (b < j) {
+        memcpy (&zo[j][k][0], ST (XO_ST_COMP (b, j, k, 0)), sizeof (XoV2));
+        memcpy (&zo[j][k][1], ST (XO_ST_COMP (b, j, k, 1)), sizeof (XoV2));
+      }
     }
   }
 
@@ -298,30 +398,59 @@ tree_kernel (MasterCrossover * x, double *const *bands, const double *src,
       memcpy (&v, src + o + c0, sizeof (XoV2));
     else
       v = (XoV2) { src[o + c0], 0.0 };
+    #pragma GCC unroll 8
     for (j = 0; j < NB - 1; j++) {
-      XoV2 l = v, a = v, t;
-      /* Linkwitz-Riley low-pass: the Butterworth cascade twice */
-      for (p = 0; p < 2 * NS; p++) {
-        LP_TICK (g[j][p % NS], a1[j][p % NS], a2[j][p % NS], lz[j][p][0],
-            lz[j][p][1], l, t);
-        l = t;
-      }
-      /* the Butterworth denominator's allpass = low-pass + high-pass */
+      XoV4 q = v4_join (v, v), r;
+      XoV2 l, a, t;
+      /* A: low-pass first passes | allpass, both from v */
+      #pragma GCC unroll 8
       for (k = 0; k < NS; k++) {
-        AP_TICK (a1[j][k], a2[j][k], az[j][k][0], az[j][k][1], a, t);
-        a = t;
+        SEC4_TICK (cla[j][k], za[j][k][0], za[j][k][1], q, r);
+        q = r;
       }
-      /* bands below this split get its allpass (phase compensation) */
-      for (b = 0; b < j; b++)
+      l = v4_lo (q);
+      a = v4_hi (q);
+      /* B: low-pass second passes (Linkwitz-Riley = Butterworth squared) |
+       * band 0 compensation */
+      if (j == 0) {
+        #pragma GCC unroll 8
         for (k = 0; k < NS; k++) {
-          AP_TICK (a1[j][k], a2[j][k], cz[b][j][k][0], cz[b][j][k][1], y[b],
-              t);
+          LP_TICK (g[k], a1[0][k], a2[0][k], z0[k][0], z0[k][1], l, t);
+          l = t;
+        }
+      } else {
+        q = v4_join (l, y[0]);
+        #pragma GCC unroll 8
+        for (k = 0; k < NS; k++) {
+          SEC4_TICK (cla[j][k], zb[j][k][0], zb[j][k][1], q, r);
+          q = r;
+        }
+        l = v4_lo (q);
+        y[0] = v4_hi (q);
+      }
+      /* C: the other bands below get this split's allpass too */
+      #pragma GCC unroll 8
+      for (b = 1; b + 1 < j; b += 2) {
+        q = v4_join (y[b], y[b + 1]);
+        #pragma GCC unroll 8
+        for (k = 0; k < NS; k++) {
+          SEC4_TICK (caa[j][k], zc[j][b][k][0], zc[j][b][k][1], q, r);
+          q = r;
+        }
+        y[b] = v4_lo (q);
+        y[b + 1] = v4_hi (q);
+      }
+      if (b < j)
+        #pragma GCC unroll 8
+        for (k = 0; k < NS; k++) {
+          AP_TICK (a1[j][k], a2[j][k], zo[j][k][0], zo[j][k][1], y[b], t);
           y[b] = t;
         }
       y[j] = l;
       v = a - l;
     }
     y[NB - 1] = v;
+    #pragma GCC unroll 8
     for (b = 0; b < NB; b++) {
       if (PAIR)
         memcpy (out[b] + o, &y[b], sizeof (XoV2));
@@ -332,18 +461,32 @@ tree_kernel (MasterCrossover * x, double *const *bands, const double *src,
 
   for (j = 0; j < NB - 1; j++) {
     for (k = 0; k < NS; k++) {
-      put_state (&x->st[XO_ST_AP (j, k, 0)][c0], az[j][k][0], &chk);
-      put_state (&x->st[XO_ST_AP (j, k, 1)][c0], az[j][k][1], &chk);
-      for (b = 0; b < j; b++) {
-        put_state (&x->st[XO_ST_COMP (b, j, k, 0)][c0], cz[b][j][k][0], &chk);
-        put_state (&x->st[XO_ST_COMP (b, j, k, 1)][c0], cz[b][j][k][1], &chk);
+      put_state4 (ST (XO_ST_LP (j, k, 0)), ST (XO_ST_AP (j, k, 0)),
+          za[j][k][0], &chk);
+      put_state4 (ST (XO_ST_LP (j, k, 1)), ST (XO_ST_AP (j, k, 1)),
+          za[j][k][1], &chk);
+      if (j == 0) {
+        put_state (ST (XO_ST_LP (0, NS + k, 0)), z0[k][0], &chk);
+        put_state (ST (XO_ST_LP (0, NS + k, 1)), z0[k][1], &chk);
+      } else {
+        put_state4 (ST (XO_ST_LP (j, NS + k, 0)), ST (XO_ST_COMP (0, j, k,
+                    0)), zb[j][k][0], &chk);
+        put_state4 (ST (XO_ST_LP (j, NS + k, 1)), ST (XO_ST_COMP (0, j, k,
+                    1)), zb[j][k][1], &chk);
+      }
+      for (b = 1; b + 1 < j; b += 2) {
+        put_state4 (ST (XO_ST_COMP (b, j, k, 0)), ST (XO_ST_COMP (b + 1, j, k,
+                    0)), zc[j][b][k][0], &chk);
+        put_state4 (ST (XO_ST_COMP (b, j, k, 1)), ST (XO_ST_COMP (b + 1, j, k,
+                    1)), zc[j][b][k][1], &chk);
+      }
+      if (b < j) {
+        put_state (ST (XO_ST_COMP (b, j, k, 0)), zo[j][k][0], &chk);
+        put_state (ST (XO_ST_COMP (b, j, k, 1)), zo[j][k][1], &chk);
       }
     }
-    for (p = 0; p < 2 * NS; p++) {
-      put_state (&x->st[XO_ST_LP (j, p, 0)][c0], lz[j][p][0], &chk);
-      put_state (&x->st[XO_ST_LP (j, p, 1)][c0], lz[j][p][1], &chk);
-    }
   }
+#undef ST
   /* 0 * finite = 0, 0 * NaN/Inf = NaN */
   return !(chk[0] == 0.0 && chk[1] == 0.0);
 }

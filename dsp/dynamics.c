@@ -381,7 +381,7 @@ smooth_gr (MasterDynamics * d, int c, double xl)
  * place; returns the largest smoothed reduction.  The plain release path
  * keeps its two recursions in registers: its loop-carried chain (release
  * follower: one multiply-add and a max) bounds the whole compressor. */
-static double
+DYN_CLONES static double
 smooth_run (MasterDynamics * d, int c, double *gr, int stride, int n)
 {
   double grmax = 0.0;
