@@ -246,7 +246,7 @@ typedef int64_t XoV2l __attribute__ ((vector_size (16)));
 /* stores one state variable (2 lanes), flushing values below XO_TINY to 0
  * (denormal protection) and accumulating 0 * v into *chk (NaN if v is not
  * finite) */
-static inline void
+static inline __attribute__ ((always_inline)) void
 put_state (double *dst, XoV2 v, XoV2 * chk)
 {
   const XoV2 tiny = { XO_TINY, XO_TINY };
@@ -274,25 +274,25 @@ typedef struct
     z2 = (c).b2 * x4_ - (c).a2 * y;                                          \
   } while (0)
 
-static inline XoV4
+static inline __attribute__ ((always_inline)) XoV4
 v4_join (XoV2 lo, XoV2 hi)
 {
   return (XoV4) { lo[0], lo[1], hi[0], hi[1] };
 }
 
-static inline XoV2
+static inline __attribute__ ((always_inline)) XoV2
 v4_lo (XoV4 v)
 {
   return (XoV2) { v[0], v[1] };
 }
 
-static inline XoV2
+static inline __attribute__ ((always_inline)) XoV2
 v4_hi (XoV4 v)
 {
   return (XoV2) { v[2], v[3] };
 }
 
-static inline XoV4
+static inline __attribute__ ((always_inline)) XoV4
 get_state4 (const double *lo, const double *hi)
 {
   XoV2 l, h;
@@ -301,7 +301,7 @@ get_state4 (const double *lo, const double *hi)
   return v4_join (l, h);
 }
 
-static inline void
+static inline __attribute__ ((always_inline)) void
 put_state4 (double *lo, double *hi, XoV4 v, XoV2 * chk)
 {
   put_state (lo, v4_lo (v), chk);
@@ -309,7 +309,7 @@ put_state4 (double *lo, double *hi, XoV4 v, XoV2 * chk)
 }
 
 /* lanes 0-1 section `lo`, lanes 2-3 section `hi` */
-static inline XoSos4
+static inline __attribute__ ((always_inline)) XoSos4
 sos4 (const XoSos * lo, const XoSos * hi)
 {
   XoSos4 c;

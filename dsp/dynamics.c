@@ -313,7 +313,7 @@ master_dynamics_reset (MasterDynamics * d)
 /* Gain computer, 4 levels at a time: requested gain reduction in dB (>= 0)
  * at detector level x dB; the same curve as master_dynamics_gain_computer_db
  * (0 below the knee, quadratic in the knee, slope above). */
-static inline MasterV4d
+MASTER_V4_INLINE MasterV4d
 gain_computer_v4 (const MasterDynamics * d, MasterV4d x)
 {
   const double w = d->knee_db;
@@ -471,24 +471,38 @@ flush_tiny (double *x, int n)
       x[i] = 0.0;
 }
 
-/* lev[i] = max (l(i)^2, r(i)^2) of n interleaved stereo frames */
-DYN_CLONES static void
+/* lev[i] = max (l(i)^2, r(i)^2) of n interleaved stereo frames, clamped
+ * to 1e20 (+200 dB); returns the largest */
+DYN_CLONES static double
 detect_peak_stereo (double *lev, const double *sc, int n)
 {
+  MasterV4d mx = master_v4d_splat (0.0);
+  double lmax;
   int i;
   for (i = 0; i + 4 <= n; i += 4) {
     MasterV4d a = master_v4d_load (sc + 2 * i), b =
         master_v4d_load (sc + 2 * i + 4);
     MasterV4d l = __builtin_shuffle (a, b, (MasterV4l) { 0, 2, 4, 6 });
     MasterV4d r = __builtin_shuffle (a, b, (MasterV4l) { 1, 3, 5, 7 });
+    MasterV4d v;
     l *= l;
     r *= r;
-    master_v4d_store (lev + i, master_v4d_select (l > r, l, r));
+    v = master_v4d_select (l > r, l, r);
+    v = master_v4d_select (v < 1e20, v, master_v4d_splat (1e20));
+    mx = master_v4d_select (v > mx, v, mx);
+    master_v4d_store (lev + i, v);
   }
+  lmax = mx[0] > mx[1] ? mx[0] : mx[1];
+  lmax = mx[2] > lmax ? mx[2] : lmax;
+  lmax = mx[3] > lmax ? mx[3] : lmax;
   for (; i < n; i++) {
     double l = sc[2 * i] * sc[2 * i], r = sc[2 * i + 1] * sc[2 * i + 1];
-    lev[i] = l > r ? l : r;
+    double v = l > r ? l : r;
+    v = v < 1e20 ? v : 1e20;
+    lev[i] = v;
+    lmax = v > lmax ? v : lmax;
   }
+  return lmax;
 }
 
 /* clamps n squared levels to 1e20 (+200 dB); returns their maximum */
@@ -559,7 +573,7 @@ compute_gains (MasterDynamics * d, const double *sc, int n)
   if (C == 1 || d->p.link >= 1.0) {
     /* detector: loudest channel, squared */
     if (d->p.detector == MASTER_DYNAMICS_DETECTOR_PEAK && C == 2) {
-      detect_peak_stereo (lev, sc, n);
+      lmax = detect_peak_stereo (lev, sc, n);
     } else {
       for (i = 0; i < n; i++) {
         double l2 = 0.0;
@@ -569,8 +583,8 @@ compute_gains (MasterDynamics * d, const double *sc, int n)
         }
         lev[i] = l2;
       }
+      lmax = clamp_levels (lev, n);
     }
-    lmax = clamp_levels (lev, n);
     /* the whole block below the knee: the gain computer asks for nothing */
     if (lmax <= d->quiet_lev2)
       memset (gr, 0, sizeof (double) * n);

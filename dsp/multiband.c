@@ -183,7 +183,7 @@ load_checked_##SUF (double *x, const T * src, int n)                         \
   return bad;                                                                \
 }
 
-static inline MasterV4d
+MASTER_V4_INLINE MasterV4d
 load4_f32 (const float *p)
 {
   MbV4f v;
@@ -191,7 +191,7 @@ load4_f32 (const float *p)
   return __builtin_convertvector (v, MasterV4d);
 }
 
-static inline MasterV4d
+MASTER_V4_INLINE MasterV4d
 load4_f64 (const double *p)
 {
   return master_v4d_load (p);
