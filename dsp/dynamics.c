@@ -681,16 +681,19 @@ process_block (MasterDynamics * d, double *buf, int n)
 
   /* lookahead delay */
   if (d->delay_len > 0) {
-    double *ring = d->delay;
+    /* swap buf with the ring's oldest frames, in at most two runs
+     * (wrap-around); d->lev is free once the gains are computed */
+    double *ring = d->delay, *tmp = d->lev;
     int len = d->delay_len, pos = d->delay_pos;
-    for (i = 0; i < n; i++) {
-      double *slot = &ring[pos * C];
-      for (c = 0; c < C; c++) {
-        double t = slot[c];
-        slot[c] = buf[i * C + c];
-        buf[i * C + c] = t;
-      }
-      if (++pos >= len)
+    for (i = 0; i < n;) {
+      int k = n - i < len - pos ? n - i : len - pos;
+      size_t bytes = sizeof (double) * (size_t) k * C;
+      memcpy (tmp, ring + (size_t) pos * C, bytes);
+      memcpy (ring + (size_t) pos * C, buf + (size_t) i * C, bytes);
+      memcpy (buf + (size_t) i * C, tmp, bytes);
+      i += k;
+      pos += k;
+      if (pos >= len)
         pos = 0;
     }
     d->delay_pos = pos;
