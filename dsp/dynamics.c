@@ -555,7 +555,8 @@ detect (MasterDynamics * d, const double *sc, int C, int i, int c)
 {
   double s = sc[i * C + c];
   if (d->p.detector == MASTER_DYNAMICS_DETECTOR_RMS) {
-    d->msq[c] += (1.0 - d->a_rms) * (s * s - d->msq[c]);
+    /* one multiply-add on the carried chain */
+    d->msq[c] = d->a_rms * d->msq[c] + (1.0 - d->a_rms) * (s * s);
     return 2.0 * d->msq[c];
   }
   return s * s;
@@ -563,7 +564,7 @@ detect (MasterDynamics * d, const double *sc, int C, int i, int c)
 
 /* Fills d->gain (linked: one gain per frame; else interleaved per
  * channel) for the sidechain sc of n frames; returns 1 when linked. */
-static int
+DYN_CLONES static int
 compute_gains (MasterDynamics * d, const double *sc, int n)
 {
   const int C = d->channels;
