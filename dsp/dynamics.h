@@ -21,6 +21,12 @@
  * 2012); the release follower's own time constant is solved at configure time
  * so that the cascade meets the 63 % definition exactly from steady state.
  *
+ * Speed: levels go to dB and gain reductions back to gains through
+ * fastmath.h (error < 1e-8 dB, 1e-10 relative), in 4-lane loops over blocks
+ * of 128 frames; only the attack/release recursion is serial (stepped two
+ * frames at a time).  tests/dsp/test_dynamics.c holds the processor within
+ * 1e-6 dB of a plain libm implementation of this model.
+ *
  * Pure C, no allocation in process, NaN/Inf-safe (non-finite or absurd input
  * samples, |x| > 1e9, are replaced by 0 and reported).
  */
