@@ -63,6 +63,47 @@ struct MasterDynamics
                                  * interleaved per channel */
 };
 
+/* The 4-lane vector loops exist twice: an x86-64-v3 (AVX2/FMA) build,
+ * `name_v3`, and plain C, `name_c`: without AVX the vectors' comparisons and
+ * shuffles would turn into slow scalar code, so CPUs without AVX2/FMA run
+ * the plain loops (same arithmetic, one value at a time).  Chosen once per
+ * process (master_dynamics_new); master_dynamics_use_simd() lets tests run
+ * both. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define DYN_HAVE_V3 1
+#define DYN_V3 __attribute__ ((target ("arch=x86-64-v3")))
+#else
+#define DYN_HAVE_V3 0
+#define DYN_V3
+#endif
+
+static int dyn_simd = -1;       /* -1: not chosen yet */
+
+static int
+cpu_has_v3 (void)
+{
+#if DYN_HAVE_V3
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma");
+#else
+  return 0;
+#endif
+}
+
+static inline int
+use_v3 (void)
+{
+  return __atomic_load_n (&dyn_simd, __ATOMIC_RELAXED) > 0;
+}
+
+int
+master_dynamics_use_simd (int enable)
+{
+  int prev = use_v3 ();
+  __atomic_store_n (&dyn_simd, enable && cpu_has_v3 (), __ATOMIC_RELAXED);
+  return prev;
+}
+
 void
 master_dynamics_params_init (MasterDynamicsParams * p)
 {
@@ -229,6 +270,8 @@ master_dynamics_new (int channels, double rate, double max_lookahead_ms)
     master_dynamics_free (&d);
     return NULL;
   }
+  if (__atomic_load_n (&dyn_simd, __ATOMIC_RELAXED) < 0)
+    __atomic_store_n (&dyn_simd, cpu_has_v3 (), __ATOMIC_RELAXED);
   d->a_param = one_pole_coeff (DYN_PARAM_SMOOTH_S, rate);
   master_dynamics_params_init (&d->p);
   update_derived (d);
@@ -301,14 +344,26 @@ master_dynamics_reset (MasterDynamics * d)
   d->mix_cur = d->mix_target;
 }
 
-/* Hot loops get an AVX2/FMA clone next to the default one (as
- * truepeak.c's fir_phase); not under ASan, which does not support ifuncs */
+/* Scalar hot loops get an AVX2/FMA clone next to the default one (as
+ * truepeak.c's fir_phase); not under ASan, which does not support ifuncs. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     !defined(__SANITIZE_ADDRESS__)
 #define DYN_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
 #else
 #define DYN_CLONES
 #endif
+
+/* scalar gain computer, the same curve as gain_computer_v4 */
+static inline double
+gain_computer_1 (const MasterDynamics * d, double x)
+{
+  const double w = d->knee_db;
+  const double kc = w > 0.0 ? -d->slope / (2.0 * w) : 0.0;
+  double over = x - d->thr_db, k = over + 0.5 * w;
+  if (2.0 * over < -w)
+    return 0.0;
+  return 2.0 * over <= w ? kc * (k * k) : -d->slope * over;
+}
 
 /* Gain computer, 4 levels at a time: requested gain reduction in dB (>= 0)
  * at detector level x dB; the same curve as master_dynamics_gain_computer_db
@@ -329,8 +384,8 @@ gain_computer_v4 (const MasterDynamics * d, MasterV4d x)
 /* req[i] = gain reduction the gain computer asks for at squared detector
  * level lev2[i], i < n (rounded up to a multiple of 4: the arrays are
  * DYN_BLOCK long and DYN_BLOCK is a multiple of 4) */
-DYN_CLONES static void
-request_from_power (const MasterDynamics * d, double *req, const double *lev2,
+DYN_V3 static void
+request_from_power_v3 (const MasterDynamics * d, double *req, const double *lev2,
     int n)
 {
   int i;
@@ -343,8 +398,8 @@ request_from_power (const MasterDynamics * d, double *req, const double *lev2,
 
 /* g[i] = linear gain for gain reduction gr[i] dB (exactly 1 where gr <= 0),
  * i < n rounded up to a multiple of 4 */
-DYN_CLONES static void
-gain_from_reduction (double *g, const double *gr, int n)
+DYN_V3 static void
+gain_from_reduction_v3 (double *g, const double *gr, int n)
 {
   int i;
   for (i = 0; i < n; i += 4) {
@@ -440,8 +495,8 @@ smooth_run (MasterDynamics * d, int c, double *gr, int stride, int n)
 
 /* replaces non-finite or absurd samples (|x| > DYN_MAX_INPUT) by 0;
  * returns how many */
-DYN_CLONES static int
-sanitize (double *x, int n)
+DYN_V3 static int
+sanitize_v3 (double *x, int n)
 {
   MasterV4l bad4 = { 0, 0, 0, 0 };
   int i, bad;
@@ -473,8 +528,8 @@ flush_tiny (double *x, int n)
 
 /* lev[i] = max (l(i)^2, r(i)^2) of n interleaved stereo frames, clamped
  * to 1e20 (+200 dB); returns the largest */
-DYN_CLONES static double
-detect_peak_stereo (double *lev, const double *sc, int n)
+DYN_V3 static double
+detect_peak_stereo_v3 (double *lev, const double *sc, int n)
 {
   MasterV4d mx = master_v4d_splat (0.0);
   double lmax;
@@ -506,8 +561,8 @@ detect_peak_stereo (double *lev, const double *sc, int n)
 }
 
 /* clamps n squared levels to 1e20 (+200 dB); returns their maximum */
-DYN_CLONES static double
-clamp_levels (double *lev, int n)
+DYN_V3 static double
+clamp_levels_v3 (double *lev, int n)
 {
   MasterV4d m = master_v4d_splat (0.0);
   double lmax;
@@ -529,8 +584,8 @@ clamp_levels (double *lev, int n)
 }
 
 /* buf (n interleaved stereo frames) *= f0 + fm * g[frame] */
-DYN_CLONES static void
-apply_linked_stereo (double *buf, const double *g, double f0, double fm,
+DYN_V3 static void
+apply_linked_stereo_v3 (double *buf, const double *g, double f0, double fm,
     int n)
 {
   int i;
@@ -561,6 +616,130 @@ detect (MasterDynamics * d, const double *sc, int C, int i, int c)
   }
   return s * s;
 }
+
+/* x[i] = 10 log10 (x[i] + 1e-30) (fast), i < n rounded up to 4 */
+DYN_V3 static void
+db_from_power_v3 (double *x, int n)
+{
+  int i;
+  for (i = 0; i < n; i += 4)
+    master_v4d_store (x + i, master_fast_power_to_db_v4
+        (master_v4d_load (x + i) + 1e-30));
+}
+
+/* req[i] = gain computer at x[i] dB, i < n rounded up to 4 */
+DYN_V3 static void
+request_from_db_v3 (const MasterDynamics * d, double *req, const double *x,
+    int n)
+{
+  int i;
+  for (i = 0; i < n; i += 4)
+    master_v4d_store (req + i, gain_computer_v4 (d, master_v4d_load (x + i)));
+}
+
+/* ---- the same loops in plain C ---- */
+
+static void
+request_from_power_c (const MasterDynamics * d, double *req,
+    const double *lev2, int n)
+{
+  int i;
+  for (i = 0; i < n; i++)
+    req[i] = gain_computer_1 (d, master_fast_power_to_db (lev2[i]));
+}
+
+static void
+gain_from_reduction_c (double *g, const double *gr, int n)
+{
+  int i;
+  for (i = 0; i < n; i++)
+    g[i] = gr[i] > 0.0 ? master_fast_db_to_gain (-gr[i]) : 1.0;
+}
+
+static int
+sanitize_c (double *x, int n)
+{
+  int i, bad = 0;
+  for (i = 0; i < n; i++) {
+    if (!(fabs (x[i]) <= DYN_MAX_INPUT)) {
+      x[i] = 0.0;
+      bad++;
+    }
+  }
+  return bad;
+}
+
+static double
+detect_peak_stereo_c (double *lev, const double *sc, int n)
+{
+  double lmax = 0.0;
+  int i;
+  for (i = 0; i < n; i++) {
+    double l = sc[2 * i] * sc[2 * i], r = sc[2 * i + 1] * sc[2 * i + 1];
+    double v = l > r ? l : r;
+    v = v < 1e20 ? v : 1e20;
+    lev[i] = v;
+    lmax = v > lmax ? v : lmax;
+  }
+  return lmax;
+}
+
+static double
+clamp_levels_c (double *lev, int n)
+{
+  double lmax = 0.0;
+  int i;
+  for (i = 0; i < n; i++) {
+    lev[i] = lev[i] < 1e20 ? lev[i] : 1e20;
+    lmax = lev[i] > lmax ? lev[i] : lmax;
+  }
+  return lmax;
+}
+
+static void
+apply_linked_stereo_c (double *buf, const double *g, double f0, double fm,
+    int n)
+{
+  int i;
+  for (i = 0; i < n; i++) {
+    double f = f0 + fm * g[i];
+    buf[2 * i] *= f;
+    buf[2 * i + 1] *= f;
+  }
+}
+
+static void
+db_from_power_c (double *x, int n)
+{
+  int i;
+  for (i = 0; i < n; i++)
+    x[i] = master_fast_power_to_db (x[i] + 1e-30);
+}
+
+static void
+request_from_db_c (const MasterDynamics * d, double *req, const double *x,
+    int n)
+{
+  int i;
+  for (i = 0; i < n; i++)
+    req[i] = gain_computer_1 (d, x[i]);
+}
+
+/* dispatch: the v3 loops where the CPU has AVX2/FMA */
+#if DYN_HAVE_V3
+#define DISPATCH(name, ...) \
+  (use_v3 () ? name##_v3 (__VA_ARGS__) : name##_c (__VA_ARGS__))
+#else
+#define DISPATCH(name, ...) name##_c (__VA_ARGS__)
+#endif
+#define request_from_power(...) DISPATCH (request_from_power, __VA_ARGS__)
+#define gain_from_reduction(...) DISPATCH (gain_from_reduction, __VA_ARGS__)
+#define sanitize(...) DISPATCH (sanitize, __VA_ARGS__)
+#define detect_peak_stereo(...) DISPATCH (detect_peak_stereo, __VA_ARGS__)
+#define clamp_levels(...) DISPATCH (clamp_levels, __VA_ARGS__)
+#define apply_linked_stereo(...) DISPATCH (apply_linked_stereo, __VA_ARGS__)
+#define db_from_power(...) DISPATCH (db_from_power, __VA_ARGS__)
+#define request_from_db(...) DISPATCH (request_from_db, __VA_ARGS__)
 
 /* Fills d->gain (linked: one gain per frame; else interleaved per
  * channel) for the sidechain sc of n frames; returns 1 when linked. */
@@ -610,10 +789,7 @@ compute_gains (MasterDynamics * d, const double *sc, int n)
     if (lmax <= d->quiet_lev2) {
       memset (gr, 0, sizeof (double) * n * C);
     } else {
-      const int nc = n * C;
-      for (i = 0; i < nc; i += 4)
-        master_v4d_store (lev + i, master_fast_power_to_db_v4
-            (master_v4d_load (lev + i) + 1e-30));
+      db_from_power (lev, n * C);
       for (i = 0; i < n; i++) {
         double maxdb = -1000.0, *x = lev + i * C;
         for (c = 0; c < C; c++)
@@ -621,9 +797,7 @@ compute_gains (MasterDynamics * d, const double *sc, int n)
         for (c = 0; c < C; c++)
           x[c] = link * maxdb + (1.0 - link) * x[c];
       }
-      for (i = 0; i < nc; i += 4)
-        master_v4d_store (gr + i, gain_computer_v4 (d,
-                master_v4d_load (lev + i)));
+      request_from_db (d, gr, lev, n * C);
     }
     for (c = 0; c < C; c++) {
       double m = smooth_run (d, c, gr + c, C, n);

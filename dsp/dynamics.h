@@ -104,6 +104,11 @@ int master_dynamics_process_f32 (MasterDynamics * d, float *dst,
 int master_dynamics_process_f64 (MasterDynamics * d, double *dst,
     const double *src, int n_frames);
 
+/* Vector loops (AVX2/FMA, when the CPU has them) or plain C: 1 = vector
+ * loops where available (the default), 0 = plain C.  Process-wide; returns
+ * the previous setting.  For tests, which check both. */
+int master_dynamics_use_simd (int enable);
+
 /* In place, for callers whose samples are already known finite and sane
  * (the multiband's crossover outputs): process_f64 without the input
  * check. */

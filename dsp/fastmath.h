@@ -16,7 +16,11 @@
  *     2^n * 2^f, |f| <= 1/2, 2^f by its Taylor series to degree 9:
  *     relative error < 1e-10 (< 1e-9 dB).  g_db is clamped to +-6020 dB.
  *
- * tests/dsp/test_fastmath.c bounds both against libm over their ranges. */
+ * master_fast_power_to_db() and master_fast_db_to_gain() are the same
+ * conversions on one double (for plain C loops).
+ *
+ * tests/dsp/test_fastmath.c bounds all of them against libm over their
+ * ranges. */
 #ifndef MASTER_FASTMATH_H
 #define MASTER_FASTMATH_H
 
@@ -32,6 +36,7 @@
 
 typedef double MasterV4d __attribute__ ((vector_size (32)));
 typedef int64_t MasterV4l __attribute__ ((vector_size (32)));
+typedef uint64_t MasterV4u __attribute__ ((vector_size (32)));
 
 /* unaligned load/store of 4 doubles */
 MASTER_V4_INLINE MasterV4d
@@ -71,7 +76,8 @@ master_fast_power_to_db_v4 (MasterV4d p)
 {
   const MasterV4l bits = (MasterV4l) p;
   const MasterV4l one_bits = (MasterV4l) master_v4d_splat (1.0);
-  MasterV4l e = (bits >> 52) - 1023;
+  /* logical shift: SSE2 has no 64-bit arithmetic one */
+  MasterV4l e = (MasterV4l) ((MasterV4u) bits >> 52) - 1023;
   MasterV4d m = (MasterV4d) ((bits & 0x000FFFFFFFFFFFFFLL) | one_bits);
   /* mantissa to [sqrt(1/2), sqrt 2): halves the series argument */
   const MasterV4l big = m > 1.4142135623730951;
@@ -124,6 +130,52 @@ master_fast_db_to_gain_v4 (MasterV4d g_db)
   }
   scale = ((MasterV4l) t - MASTER_FAST_ROUND_MAGIC_BITS + 1023) << 52;
   return q * (MasterV4d) scale;
+}
+
+/* The same two conversions one value at a time, for the plain C loops that
+ * run where the CPU lacks AVX2/FMA (a 4-lane vector's comparisons and
+ * shuffles would be split into scalar code there). */
+static inline double
+master_fast_power_to_db (double p)
+{
+  int64_t bits, e;
+  double m, t, t2, t4, s;
+  memcpy (&bits, &p, sizeof bits);
+  e = (int64_t) ((uint64_t) bits >> 52) - 1023;
+  bits = (bits & 0x000FFFFFFFFFFFFFLL) | 0x3FF0000000000000LL;
+  memcpy (&m, &bits, sizeof m);
+  if (m > 1.4142135623730951) {
+    m *= 0.5;
+    e += 1;
+  }
+  t = (m - 1.0) / (m + 1.0);
+  t2 = t * t;
+  t4 = t2 * t2;
+  s = (1.0 + t2 * (1.0 / 3.0)) + t4 * ((1.0 / 5.0 + t2 * (1.0 / 7.0)) +
+      t4 * (1.0 / 9.0 + t2 * (1.0 / 11.0)));
+  return (double) e * (4.3429448190325182765 * 0.69314718055994530942) +
+      (2.0 * 4.3429448190325182765) * (t * s);
+}
+
+static inline double
+master_fast_db_to_gain (double g_db)
+{
+  double y = g_db * 0.16609640474436811739, t, n, u, u2, u4, q, sc;
+  int64_t bits;
+  y = y > 1000.0 ? 1000.0 : (y < -1000.0 ? -1000.0 : y);
+  t = y + MASTER_FAST_ROUND_MAGIC;
+  n = t - MASTER_FAST_ROUND_MAGIC;
+  u = (y - n) * 0.69314718055994530942;
+  u2 = u * u;
+  u4 = u2 * u2;
+  q = ((1.0 + u) + u2 * (1.0 / 2.0 + u * (1.0 / 6.0))) +
+      u4 * ((1.0 / 24.0 + u * (1.0 / 120.0)) + u2 * (1.0 / 720.0 +
+          u * (1.0 / 5040.0))) + (u4 * u4) * (1.0 / 40320.0 +
+      u * (1.0 / 362880.0));
+  memcpy (&bits, &t, sizeof bits);
+  bits = (bits - MASTER_FAST_ROUND_MAGIC_BITS + 1023) << 52;
+  memcpy (&sc, &bits, sizeof sc);
+  return q * sc;
 }
 
 #endif /* MASTER_FASTMATH_H */

@@ -631,12 +631,20 @@ test_against_reference (void)
 int
 main (void)
 {
-  test_against_reference ();
-  test_static_curve ();
-  test_step_response ();
-  test_lookahead ();
-  test_nan_and_neutral ();
-  test_link_ms_hpf_makeup ();
-  test_no_clicks ();
+  int pass;
+  /* the vector loops (AVX2/FMA, where the CPU has them), then the plain C
+   * loops that CPUs without them run */
+  for (pass = 0; pass < 2; pass++) {
+    master_dynamics_use_simd (pass == 0);
+    printf ("== %s loops\n", pass == 0 ? "vector (if the CPU has AVX2/FMA)"
+        : "plain C");
+    test_against_reference ();
+    test_static_curve ();
+    test_step_response ();
+    test_lookahead ();
+    test_nan_and_neutral ();
+    test_link_ms_hpf_makeup ();
+    test_no_clicks ();
+  }
   return check_finish ();
 }

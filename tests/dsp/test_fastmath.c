@@ -28,6 +28,20 @@ NAME##_gain (double *dst, const double *src, int n)                          \
 }
 
 DEFINE_CONV (conv_default,)
+
+static void
+conv_scalar_db (double *dst, const double *src, int n)
+{
+  for (int i = 0; i < n; i++)
+    dst[i] = master_fast_power_to_db (src[i]);
+}
+
+static void
+conv_scalar_gain (double *dst, const double *src, int n)
+{
+  for (int i = 0; i < n; i++)
+    dst[i] = master_fast_db_to_gain (src[i]);
+}
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define HAVE_V3 1
 DEFINE_CONV (conv_v3, __attribute__ ((target ("arch=x86-64-v3"))))
@@ -121,6 +135,7 @@ int
 main (void)
 {
   check_set ("default", conv_default_db, conv_default_gain);
+  check_set ("scalar", conv_scalar_db, conv_scalar_gain);
 #ifdef HAVE_V3
   __builtin_cpu_init ();
   if (__builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma"))

@@ -177,7 +177,13 @@ test_no_clicks_and_nan (void)
 int
 main (void)
 {
-  test_band_ranges ();
-  test_no_clicks_and_nan ();
+  int pass;
+  /* vector loops (where the CPU has AVX2/FMA), then plain C */
+  for (pass = 0; pass < 2; pass++) {
+    master_dynamics_use_simd (pass == 0);
+    printf ("== %s loops\n", pass == 0 ? "vector" : "plain C");
+    test_band_ranges ();
+    test_no_clicks_and_nan ();
+  }
   return check_finish ();
 }
