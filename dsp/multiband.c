@@ -1,6 +1,8 @@
 /* gst-mastering: multiband compressor core. See multiband.h. */
 #include "multiband.h"
 
+#include "fastmath.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,16 +147,79 @@ master_multiband_reset (MasterMultiband * m)
   m->out_cur = m->out_target;
 }
 
-static int
-sanitize (double *x, int n)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define MB_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define MB_CLONES
+#endif
+
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float MbV4f __attribute__ ((vector_size (16)));
+
+/* x[i] = src[i], with samples that are not finite or absurd (|x| > 1e9)
+ * replaced by 0; returns how many.  T is float or double. */
+#define DEFINE_LOAD(SUF, T)                                                  \
+MB_CLONES static int                                                         \
+load_checked_##SUF (double *x, const T * src, int n)                         \
+{                                                                            \
+  MasterV4l bad4 = { 0, 0, 0, 0 };                                           \
+  int i, bad;                                                                \
+  for (i = 0; i + 4 <= n; i += 4) {                                          \
+    MasterV4d v = load4_##SUF (src + i);                                     \
+    MasterV4l ok = (MasterV4d) ((MasterV4l) v & 0x7FFFFFFFFFFFFFFFLL) <=     \
+        1e9;                                                                 \
+    bad4 -= ~ok;                /* not-ok lanes are -1 */                    \
+    master_v4d_store (x + i, (MasterV4d) ((MasterV4l) v & ok));              \
+  }                                                                          \
+  bad = (int) (bad4[0] + bad4[1] + bad4[2] + bad4[3]);                       \
+  for (; i < n; i++) {                                                       \
+    x[i] = src[i];                                                           \
+    if (!(fabs (x[i]) <= 1e9)) {                                             \
+      x[i] = 0.0;                                                            \
+      bad++;                                                                 \
+    }                                                                        \
+  }                                                                          \
+  return bad;                                                                \
+}
+
+MASTER_V4_INLINE MasterV4d
+load4_f32 (const float *p)
 {
-  int i, bad = 0;
+  MbV4f v;
+  memcpy (&v, p, sizeof v);
+  return __builtin_convertvector (v, MasterV4d);
+}
+
+MASTER_V4_INLINE MasterV4d
+load4_f64 (const double *p)
+{
+  return master_v4d_load (p);
+}
+
+DEFINE_LOAD (f32, float)
+DEFINE_LOAD (f64, double)
+
+/* dst[i] = (float) x[i] */
+MB_CLONES static void
+store_f32 (float *dst, const double *x, int n)
+{
+  int i;
+  for (i = 0; i + 4 <= n; i += 4) {
+    MbV4f v = __builtin_convertvector (master_v4d_load (x + i), MbV4f);
+    memcpy (dst + i, &v, sizeof v);
+  }
+  for (; i < n; i++)
+    dst[i] = (float) x[i];
+}
+
+/* sum[i] += y[i] (separate arrays, so it vectorises) */
+static void
+add_band (double *restrict sum, const double *restrict y, int n)
+{
+  int i;
   for (i = 0; i < n; i++)
-    if (!(fabs (x[i]) <= 1e9)) {
-      x[i] = 0.0;
-      bad++;
-    }
-  return bad;
+    sum[i] += y[i];
 }
 
 /* m->work (n frames) in place */
@@ -166,18 +231,33 @@ process_block (MasterMultiband * m, int n)
   int b, i, c;
 
   master_crossover_process (m->xo, m->band, m->work, n);
+  /* the bands are finite: the crossover's input was sanitized */
   for (b = 0; b < nb; b++)
-    master_dynamics_process_f64 (m->dyn[b], m->band[b], m->band[b], n);
+    master_dynamics_process_inplace_f64 (m->dyn[b], m->band[b], n);
 
-  memset (m->work, 0, sizeof (double) * len);
+  /* band sum; the first band with weight 1 initialises it (0 + y = y) */
+  {
+    int first = 1;
+    for (b = 0; b < nb; b++) {
+      double w = m->w_cur[b], wt = m->w_target[b];
+      if (w == wt && w == 0.0)
+        continue;
+      if (w == wt && w == 1.0) {
+        if (first)
+          memcpy (m->work, m->band[b], sizeof (double) * len);
+        else
+          add_band (m->work, m->band[b], len);
+        first = 0;
+      }
+    }
+    if (first)
+      memset (m->work, 0, sizeof (double) * len);
+  }
   for (b = 0; b < nb; b++) {
     double w = m->w_cur[b], wt = m->w_target[b];
     const double *y = m->band[b];
     if (w == wt) {
-      if (w == 1.0)
-        for (i = 0; i < len; i++)
-          m->work[i] += y[i];
-      else if (w != 0.0)
+      if (w != 1.0 && w != 0.0)
         for (i = 0; i < len; i++)
           m->work[i] += w * y[i];
     } else {
@@ -215,15 +295,12 @@ master_multiband_process_f32 (MasterMultiband * m, float *dst,
   const int C = m->channels;
   int done = 0, bad = 0;
   while (done < n_frames) {
-    int n = n_frames - done, i;
+    int n = n_frames - done;
     if (n > MB_BLOCK)
       n = MB_BLOCK;
-    for (i = 0; i < n * C; i++)
-      m->work[i] = src[(size_t) done * C + i];
-    bad += sanitize (m->work, n * C);
+    bad += load_checked_f32 (m->work, src + (size_t) done * C, n * C);
     process_block (m, n);
-    for (i = 0; i < n * C; i++)
-      dst[(size_t) done * C + i] = (float) m->work[i];
+    store_f32 (dst + (size_t) done * C, m->work, n * C);
     done += n;
   }
   return bad;
@@ -239,10 +316,9 @@ master_multiband_process_f64 (MasterMultiband * m, double *dst,
     int n = n_frames - done;
     if (n > MB_BLOCK)
       n = MB_BLOCK;
-    memmove (m->work, src + (size_t) done * C, sizeof (double) * n * C);
-    bad += sanitize (m->work, n * C);
+    bad += load_checked_f64 (m->work, src + (size_t) done * C, n * C);
     process_block (m, n);
-    memmove (dst + (size_t) done * C, m->work, sizeof (double) * n * C);
+    memcpy (dst + (size_t) done * C, m->work, sizeof (double) * n * C);
     done += n;
   }
   return bad;

@@ -143,12 +143,32 @@ test_no_clicks_and_nan (void)
 
   x[100] = NAN;
   x[301] = INFINITY;
+  x[302] = -INFINITY;
+  x[555] = -3e9;                /* absurd */
+  x[4096 * C - 1] = NAN;        /* in the scalar tail of the check */
   bad = master_multiband_process_f64 (m, y, x, 4096);
   for (i = 0; i < 4096 * C; i++)
     finite &= isfinite (y[i]);
-  printf ("multiband NaN/Inf: %d bad samples reported, output finite: %s\n",
-      bad, finite ? "yes" : "NO");
-  CHECK (bad == 2 && finite, "bad %d finite %d", bad, finite);
+  printf ("multiband NaN/+-Inf/absurd: %d bad samples reported, output "
+      "finite: %s\n", bad, finite ? "yes" : "NO");
+  CHECK (bad == 5 && finite, "bad %d finite %d", bad, finite);
+  {
+    /* F32 entry, odd length (scalar tail) */
+    float *xf = malloc (sizeof (float) * 4095 * C), *yf =
+        malloc (sizeof (float) * 4095 * C);
+    for (i = 0; i < 4095 * C; i++)
+      xf[i] = (float) x[i];
+    xf[4095 * C - 1] = -INFINITY;
+    bad = master_multiband_process_f32 (m, yf, xf, 4095);
+    finite = 1;
+    for (i = 0; i < 4095 * C; i++)
+      finite &= isfinite (yf[i]);
+    printf ("multiband F32 NaN/+-Inf/absurd: %d bad samples reported, output "
+        "finite: %s\n", bad, finite ? "yes" : "NO");
+    CHECK (bad == 5 && finite, "f32: bad %d finite %d", bad, finite);
+    free (xf);
+    free (yf);
+  }
   master_multiband_free (&m);
   free (x);
   free (y);
@@ -157,7 +177,13 @@ test_no_clicks_and_nan (void)
 int
 main (void)
 {
-  test_band_ranges ();
-  test_no_clicks_and_nan ();
+  int pass;
+  /* vector loops (where the CPU has AVX2/FMA), then plain C */
+  for (pass = 0; pass < 2; pass++) {
+    master_dynamics_use_simd (pass == 0);
+    printf ("== %s loops\n", pass == 0 ? "vector" : "plain C");
+    test_band_ranges ();
+    test_no_clicks_and_nan ();
+  }
   return check_finish ();
 }
