@@ -20,8 +20,8 @@
  * Final safety (the ceiling guarantee on pathological input):
  *  1. the detector is flat to about 0.49 fs (two stages, 256-tap half-band
  *     first), and its worst-case inter-sample under-read, measured at init
- *     for its oversampling factor (master_truepeak_get_margin(): 0.067 dB at
- *     4x, 0.024 dB at 8x, for sinusoids up to 0.49 fs), is taken off the
+ *     for its oversampling factor (master_truepeak_get_margin(): 0.068 dB at
+ *     4x, 0.025 dB at 8x, for sinusoids up to 0.49 fs), is taken off the
  *     target: target = ceiling / margin;
  *  2. the detector's phase 0 is the input sample itself, so every output
  *     sample is <= ceiling by construction; a last clamp to +-ceiling (the
