@@ -17,11 +17,9 @@
 
 typedef struct
 {
-  /* monotonic deque of (frame index, required gain), values increasing
-   * from front to back: the front is the minimum of the window */
-  double *dq_val;
-  long long *dq_idx;
-  int dq_head, dq_count;
+  /* required gains: the last W - 1 frames, then the current chunk's (the
+   * sliding minimum reads windows of W from here) */
+  double *rh;
   double env;                   /* released gain (linear, <= 1) */
   double avg;                   /* slow average of env (auto release) */
   double *box;                  /* last L released gains */
@@ -51,7 +49,6 @@ struct MasterLimiter
 
   /* state */
   LimChannel *ch;
-  long long frame;              /* detection-domain frame counter */
   int box_pos;
   double *xline;                /* D frames x channels, input delay line */
   int xpos;
@@ -63,6 +60,10 @@ struct MasterLimiter
   double *xin;                  /* LIM_CHUNK x channels */
   float *pk;                    /* LIM_CHUNK x channels */
   double *gain;                 /* LIM_CHUNK x channels */
+  double *target;               /* LIM_CHUNK: ceiling / margin per frame */
+  double *ceil_k;               /* LIM_CHUNK: smoothed ceiling per frame */
+  double *hmin;                 /* LIM_CHUNK: sliding minimum of one channel */
+  double *suf;                  /* LIM_CHUNK + W: suffix minima (sliding_min) */
 };
 
 void
@@ -113,16 +114,20 @@ master_limiter_new (int channels, int rate, double lookahead_ms, int oversamplin
   lim->xin = calloc ((size_t) LIM_CHUNK * channels, sizeof (double));
   lim->pk = calloc ((size_t) LIM_CHUNK * channels, sizeof (float));
   lim->gain = calloc ((size_t) LIM_CHUNK * channels, sizeof (double));
-  if (!lim->ch || !lim->xline || !lim->cline || !lim->xin || !lim->pk || !lim->gain) {
+  lim->target = calloc (LIM_CHUNK, sizeof (double));
+  lim->ceil_k = calloc (LIM_CHUNK, sizeof (double));
+  lim->hmin = calloc (LIM_CHUNK, sizeof (double));
+  lim->suf = calloc ((size_t) LIM_CHUNK + lim->W, sizeof (double));
+  if (!lim->ch || !lim->xline || !lim->cline || !lim->xin || !lim->pk || !lim->gain
+      || !lim->target || !lim->ceil_k || !lim->hmin || !lim->suf) {
     master_limiter_free (lim);
     return NULL;
   }
   for (int c = 0; c < channels; c++) {
     LimChannel *ch = &lim->ch[c];
-    ch->dq_val = calloc ((size_t) lim->W, sizeof (double));
-    ch->dq_idx = calloc ((size_t) lim->W, sizeof (long long));
+    ch->rh = calloc ((size_t) lim->W - 1 + LIM_CHUNK, sizeof (double));
     ch->box = calloc ((size_t) lim->L, sizeof (double));
-    if (!ch->dq_val || !ch->dq_idx || !ch->box) {
+    if (!ch->rh || !ch->box) {
       master_limiter_free (lim);
       return NULL;
     }
@@ -143,8 +148,7 @@ master_limiter_free (MasterLimiter * lim)
     return;
   if (lim->ch) {
     for (int c = 0; c < lim->channels; c++) {
-      free (lim->ch[c].dq_val);
-      free (lim->ch[c].dq_idx);
+      free (lim->ch[c].rh);
       free (lim->ch[c].box);
     }
   }
@@ -154,6 +158,10 @@ master_limiter_free (MasterLimiter * lim)
   free (lim->xin);
   free (lim->pk);
   free (lim->gain);
+  free (lim->target);
+  free (lim->ceil_k);
+  free (lim->hmin);
+  free (lim->suf);
   master_truepeak_free (lim->tp);
   free (lim);
 }
@@ -164,8 +172,9 @@ master_limiter_reset (MasterLimiter * lim)
   master_truepeak_reset (lim->tp);
   for (int c = 0; c < lim->channels; c++) {
     LimChannel *ch = &lim->ch[c];
-    ch->dq_head = 0;
-    ch->dq_count = 0;
+    /* no reduction required before the start: r <= 1 always */
+    for (int i = 0; i < lim->W - 1; i++)
+      ch->rh[i] = 1.0;
     ch->env = 1.0;
     ch->avg = 1.0;
     for (int i = 0; i < lim->L; i++)
@@ -175,7 +184,6 @@ master_limiter_reset (MasterLimiter * lim)
   memset (lim->xline, 0, (size_t) lim->D * lim->channels * sizeof (double));
   for (int i = 0; i < lim->Dc; i++)
     lim->cline[i] = lim->ceiling_target;
-  lim->frame = 0;
   lim->box_pos = 0;
   lim->xpos = 0;
   lim->cpos = 0;
@@ -244,82 +252,111 @@ master_limiter_take_min_gain (MasterLimiter * lim)
 /* 1 - 10^(-3/20): a dip 3 dB under the average releases at the fast rate */
 #define AUTO_DIP_RANGE 0.29205
 
-/* Gain for one channel at detection frame `j` from its required gain r. */
-static inline double
-channel_gain (MasterLimiter * lim, LimChannel * ch, double r, long long j, int box_pos)
+/* h[k] = min (a[k .. k + W - 1]) for k in [0, n); a holds n + W - 1 values.
+ * van Herk / Gil-Werman: with a cut into blocks of W values from a[0], the
+ * window starting at k is the end of the block holding k (from k) and the
+ * start of the next one (up to k + W - 1): one suffix and one prefix
+ * minimum, about 3 comparisons per value and no data-dependent branches. */
+static void
+sliding_min (double *restrict h, const double *restrict a, int n, int W,
+    double *restrict suf)
 {
-  const int W = lim->W;
-  /* drop the front when it left the window (before pushing: the ring holds
-   * at most W entries) */
-  if (ch->dq_count > 0 && ch->dq_idx[ch->dq_head] <= j - W) {
-    ch->dq_head++;
-    if (ch->dq_head >= W)
-      ch->dq_head = 0;
-    ch->dq_count--;
-  }
-  /* sliding minimum: drop larger-or-equal values from the back, push */
-  while (ch->dq_count > 0) {
-    int back = ch->dq_head + ch->dq_count - 1;
-    if (back >= W)
-      back -= W;
-    if (ch->dq_val[back] < r)
-      break;
-    ch->dq_count--;
-  }
-  {
-    int pos = ch->dq_head + ch->dq_count;
-    if (pos >= W)
-      pos -= W;
-    ch->dq_val[pos] = r;
-    ch->dq_idx[pos] = j;
-    ch->dq_count++;
-  }
-  double h = ch->dq_val[ch->dq_head];
-
-  /* release: attack is immediate (the ramp comes from the box average) */
-  double e = ch->env;
-  if (h <= e) {
-    e = h;
-  } else {
-    double a = lim->a_rel;
-    if (lim->auto_release) {
-      double dip = (ch->avg - e) / (ch->avg * AUTO_DIP_RANGE);
-      dip = dip < 0.0 ? 0.0 : (dip > 1.0 ? 1.0 : dip);
-      a = lim->a_slow + dip * (lim->a_fast - lim->a_slow);
+  const int len = n + W - 1;
+  for (int b = 0; b < n; b += W) {
+    const int end = b + W < len ? b + W : len;
+    double m = a[end - 1];
+    suf[end - 1] = m;
+    for (int i = end - 2; i >= b; i--) {
+      m = a[i] < m ? a[i] : m;
+      suf[i] = m;
     }
-    e += a * (h - e);
-    if (e > h)
-      e = h;
+  }
+  for (int b = 0; b < len; b += W) {
+    const int end = b + W < len ? b + W : len;
+    double m = a[b];
+    int j = b;
+    for (; j < end && j < W - 1; j++)
+      m = a[j] < m ? a[j] : m;
+    for (; j < end; j++) {
+      m = a[j] < m ? a[j] : m;
+      const double s = suf[j - W + 1];
+      h[j - W + 1] = s < m ? s : m;
+    }
+  }
+}
+
+/* Release and box average of one channel over a chunk: h[k] = windowed
+ * minimum of the required gain; writes the gain of frame k to
+ * gain[k * stride + 0 .. copies - 1]. */
+static void
+release_box (MasterLimiter * lim, LimChannel * ch, const double *h, int n,
+    double *gain, int stride, int copies)
+{
+  const int L = lim->L;
+  const double invL = 1.0 / L;
+  const double a_rel = lim->a_rel, a_fast = lim->a_fast, a_slow = lim->a_slow;
+  const double a_avg = lim->a_avg;
+  const int autorel = lim->auto_release;
+  double e = ch->env, avg = ch->avg, sum = ch->box_sum;
+  double *box = ch->box;
+  int bp = lim->box_pos;
+  for (int k = 0; k < n; k++) {
+    const double hk = h[k];
+    /* release: attack is immediate (the ramp comes from the box average).
+     * Both outcomes are computed and one is selected: which one changes
+     * from frame to frame on programme, a branch would mispredict. */
+    double a = a_rel;
+    if (autorel) {
+      double dip = (avg - e) / (avg * AUTO_DIP_RANGE);
+      dip = dip > 0.0 ? dip : 0.0;      /* max, min: no branches */
+      dip = dip < 1.0 ? dip : 1.0;
+      a = a_slow + dip * (a_fast - a_slow);
+    }
+    double er = e + a * (hk - e);
+    er = er > hk ? hk : er;
+    e = hk <= e ? hk : er;
+    if (autorel)
+      avg += a_avg * (e - avg);
+    /* box average over L frames */
+    sum += e - box[bp];
+    box[bp] = e;
+    double g = sum * invL;
+    g = g > 1.0 ? 1.0 : g;
+    for (int c = 0; c < copies; c++)
+      gain[(size_t) k * stride + c] = g;
+    if (++bp == L) {
+      bp = 0;
+      /* resynchronise the running sum: no drift over hours */
+      double s = 0.0;
+      for (int i = 0; i < L; i++)
+        s += box[i];
+      sum = s;
+    }
   }
   ch->env = e;
-  if (lim->auto_release)
-    ch->avg += lim->a_avg * (e - ch->avg);
-
-  /* box average over L frames */
-  ch->box_sum += e - ch->box[box_pos];
-  ch->box[box_pos] = e;
-  return ch->box_sum;
+  ch->avg = avg;
+  ch->box_sum = sum;
 }
 
 /* Detection and gain for one chunk of sanitised, gained input in lim->xin.
- * Writes per-channel gains to lim->gain and the clamp ceilings. */
+ * Writes per-channel gains to lim->gain and the clamp ceilings. Stage by
+ * stage over the chunk: ceiling smoothing, required gain per frame, its
+ * sliding minimum over W frames, then release and box average. */
 static void
 compute_gains (MasterLimiter * lim, int n, double *clamp)
 {
-  const int C = lim->channels, L = lim->L;
-  const double invL = 1.0 / L, link = lim->link;
+  const int C = lim->channels, L = lim->L, W = lim->W;
+  const double link = lim->link;
   const float *pk = lim->pk;
+  double *target = lim->target, *ceil_k = lim->ceil_k;
 
   /* leaving the fully linked mode: channels 1.. continue from channel 0 */
   if (link < 1.0 && lim->linked) {
     const LimChannel *c0 = &lim->ch[0];
     for (int c = 1; c < C; c++) {
       LimChannel *ch = &lim->ch[c];
-      memcpy (ch->dq_val, c0->dq_val, (size_t) lim->W * sizeof (double));
-      memcpy (ch->dq_idx, c0->dq_idx, (size_t) lim->W * sizeof (long long));
+      memcpy (ch->rh, c0->rh, (size_t) (W - 1) * sizeof (double));
       memcpy (ch->box, c0->box, (size_t) L * sizeof (double));
-      ch->dq_head = c0->dq_head;
-      ch->dq_count = c0->dq_count;
       ch->env = c0->env;
       ch->avg = c0->avg;
       ch->box_sum = c0->box_sum;
@@ -332,95 +369,168 @@ compute_gains (MasterLimiter * lim, int n, double *clamp)
       (float) (fmin (lim->ceiling, lim->ceiling_target) / lim->margin * 0.9));
   master_truepeak_process_f64 (lim->tp, lim->pk, lim->xin, (size_t) n);
 
-  for (int k = 0; k < n; k++) {
-    lim->ceiling += lim->a_param * (lim->ceiling_target - lim->ceiling);
-    const double target = lim->ceiling / lim->margin;
-    float pmax = 0.0f;
-    for (int c = 0; c < C; c++)
-      pmax = pk[k * C + c] > pmax ? pk[k * C + c] : pmax;
-    const long long j = lim->frame++;
-    const int bp = lim->box_pos;
-    if (link >= 1.0) {
-      /* fully linked: one envelope (channel 0's) for every channel */
-      double r = pmax > target ? target / pmax : 1.0;
-      double g = channel_gain (lim, &lim->ch[0], r, j, bp) * invL;
-      g = g > 1.0 ? 1.0 : g;
-      for (int c = 0; c < C; c++)
-        lim->gain[k * C + c] = g;
+  /* the smoothed ceiling; once a step no longer moves it, it stays */
+  {
+    double cl = lim->ceiling;
+    const double ct = lim->ceiling_target, ap = lim->a_param;
+    if (cl + ap * (ct - cl) == cl) {
+      const double t = cl / lim->margin;
+      for (int k = 0; k < n; k++) {
+        ceil_k[k] = cl;
+        target[k] = t;
+      }
     } else {
+      for (int k = 0; k < n; k++) {
+        cl += ap * (ct - cl);
+        ceil_k[k] = cl;
+        target[k] = cl / lim->margin;
+      }
+    }
+    lim->ceiling = cl;
+  }
+
+  /* required gains, after the W - 1 of history */
+  if (link >= 1.0) {
+    /* fully linked: one envelope (channel 0's) for every channel */
+    double *r = lim->ch[0].rh + W - 1;
+    for (int k = 0; k < n; k++) {
+      float pmax = 0.0f;
+      for (int c = 0; c < C; c++)
+        pmax = pk[k * C + c] > pmax ? pk[k * C + c] : pmax;
+      r[k] = pmax > target[k] ? target[k] / pmax : 1.0;
+    }
+    sliding_min (lim->hmin, lim->ch[0].rh, n, W, lim->suf);
+    release_box (lim, &lim->ch[0], lim->hmin, n, lim->gain, C, C);
+    memmove (lim->ch[0].rh, lim->ch[0].rh + n, (size_t) (W - 1) * sizeof (double));
+  } else {
+    for (int k = 0; k < n; k++) {
+      float pmax = 0.0f;
+      for (int c = 0; c < C; c++)
+        pmax = pk[k * C + c] > pmax ? pk[k * C + c] : pmax;
       for (int c = 0; c < C; c++) {
         double p = link * pmax + (1.0 - link) * pk[k * C + c];
-        double r = p > target ? target / p : 1.0;
-        double g = channel_gain (lim, &lim->ch[c], r, j, bp) * invL;
-        lim->gain[k * C + c] = g > 1.0 ? 1.0 : g;
+        lim->ch[c].rh[W - 1 + k] = p > target[k] ? target[k] / p : 1.0;
       }
     }
-    if (++lim->box_pos == L) {
-      lim->box_pos = 0;
-      /* resynchronise the running sums: no drift over hours */
-      for (int c = 0; c < (link >= 1.0 ? 1 : C); c++) {
-        double s = 0.0;
-        for (int i = 0; i < L; i++)
-          s += lim->ch[c].box[i];
-        lim->ch[c].box_sum = s;
-      }
+    for (int c = 0; c < C; c++) {
+      LimChannel *ch = &lim->ch[c];
+      sliding_min (lim->hmin, ch->rh, n, W, lim->suf);
+      release_box (lim, ch, lim->hmin, n, lim->gain + c, C, 1);
+      memmove (ch->rh, ch->rh + n, (size_t) (W - 1) * sizeof (double));
     }
-    /* ceiling in force for this detection, handed to the output Dc later */
+  }
+  lim->box_pos = (int) ((lim->box_pos + (long) n) % L);
+
+  /* ceiling in force for each detection, handed to the output Dc later */
+  for (int k = 0; k < n; k++) {
     clamp[k] = lim->cline[lim->cpos];
-    lim->cline[lim->cpos] = lim->ceiling;
+    lim->cline[lim->cpos] = ceil_k[k];
     if (++lim->cpos == lim->Dc)
       lim->cpos = 0;
   }
 }
 
-#define DEFINE_PROCESS(sfx, type)                                            \
-size_t                                                                       \
-master_limiter_process_##sfx (MasterLimiter * lim, type * dst,               \
-    const type * src, size_t n_frames)                                       \
+/* Sanitise and apply the smoothed input gain (see limiter.h, point 4): n
+ * frames into lim->xin. Once a smoothing step no longer moves the gain it
+ * stays, and the loop runs without the per-frame recursion. */
+#define DEFINE_INPUT(sfx, type)                                              \
+static size_t                                                                \
+input_##sfx (MasterLimiter * lim, const type * src, int n)                   \
 {                                                                            \
-  const int C = lim->channels, D = lim->D;                                   \
+  const int C = lim->channels;                                               \
+  const size_t ns = (size_t) n * C;                                          \
+  double *xin = lim->xin;                                                    \
   size_t bad = 0;                                                            \
-  double clamp[LIM_CHUNK];                                                   \
-  while (n_frames > 0) {                                                     \
-    int n = n_frames > LIM_CHUNK ? LIM_CHUNK : (int) n_frames;               \
-    /* sanitise and apply the smoothed input gain */                        \
+  double g = lim->in_gain;                                                   \
+  const double gt = lim->in_gain_target, ap = lim->a_param;                  \
+  if (!src) {                                                                \
+    memset (xin, 0, ns * sizeof (double));                                   \
+    if (g + ap * (gt - g) != g)                                              \
+      for (int k = 0; k < n; k++)                                            \
+        g += ap * (gt - g);                                                  \
+  } else if (g + ap * (gt - g) == g) {                                       \
+    for (size_t i = 0; i < ns; i++) {                                        \
+      double x = (double) src[i];                                            \
+      int ok = isfinite (x);                                                 \
+      bad += !ok;                                                            \
+      x = ok ? x * g : 0.0;                                                  \
+      /* beyond +120 dBFS: clip there, so gains stay >= ~1e-6 and the       \
+       * running box sums keep full relative precision */                   \
+      x = x > 1e6 ? 1e6 : (x < -1e6 ? -1e6 : x);                             \
+      xin[i] = x;                                                            \
+    }                                                                        \
+  } else {                                                                   \
     for (int k = 0; k < n; k++) {                                            \
-      lim->in_gain += lim->a_param * (lim->in_gain_target - lim->in_gain);   \
+      g += ap * (gt - g);                                                    \
       for (int c = 0; c < C; c++) {                                          \
-        double x = src ? (double) src[(size_t) k * C + c] : 0.0;             \
+        double x = (double) src[(size_t) k * C + c];                         \
         if (!isfinite (x)) {                                                 \
           x = 0.0;                                                           \
           bad++;                                                             \
         }                                                                    \
-        x *= lim->in_gain;                                                   \
-        /* beyond +120 dBFS: clip there, so gains stay >= ~1e-6 and the     \
-         * running box sums keep full relative precision */                 \
+        x *= g;                                                              \
         x = x > 1e6 ? 1e6 : (x < -1e6 ? -1e6 : x);                           \
-        lim->xin[k * C + c] = x;                                             \
+        xin[(size_t) k * C + c] = x;                                         \
       }                                                                      \
     }                                                                        \
-    compute_gains (lim, n, clamp);                                           \
-    /* delay line and gain */                                                \
-    double mg = lim->min_gain;                                               \
-    for (int k = 0; k < n; k++) {                                            \
-      double *xl = lim->xline + (size_t) lim->xpos * C;                      \
+  }                                                                          \
+  lim->in_gain = g;                                                          \
+  return bad;                                                                \
+}
+
+/* Delay line and gain: n frames out (dst may be NULL), lim->xin in. The
+ * ring of D frames is walked in contiguous segments. */
+#define DEFINE_OUTPUT(sfx, type)                                             \
+static void                                                                  \
+output_##sfx (MasterLimiter * lim, type * dst, const double *clamp, int n)   \
+{                                                                            \
+  const int C = lim->channels, D = lim->D;                                   \
+  const double *xin = lim->xin, *gain = lim->gain;                           \
+  double mg = lim->min_gain;                                                 \
+  int k = 0;                                                                 \
+  while (k < n) {                                                            \
+    const int seg = n - k < D - lim->xpos ? n - k : D - lim->xpos;           \
+    double *restrict xl = lim->xline + (size_t) lim->xpos * C;               \
+    for (int f = k; f < k + seg; f++) {                                      \
       /* the clamp level, rounded down into the output format */            \
-      type lo = (type) clamp[k];                                             \
-      if ((double) lo > clamp[k])                                            \
+      type lo = (type) clamp[f];                                             \
+      if ((double) lo > clamp[f])                                            \
         lo = (type) (lo * (1.0 - 1.2e-7));                                   \
+      const double *g = gain + (size_t) f * C;                               \
+      const double *xi = xin + (size_t) f * C;                               \
       for (int c = 0; c < C; c++) {                                          \
-        double g = lim->gain[k * C + c];                                     \
-        double y = xl[c] * g;                                                \
-        xl[c] = lim->xin[k * C + c];                                         \
+        double y = xl[c] * g[c];                                             \
+        xl[c] = xi[c];                                                       \
         y = y > lo ? lo : (y < -lo ? -lo : y);                               \
         if (dst)                                                             \
-          dst[(size_t) k * C + c] = (type) y;                                \
-        mg = g < mg ? g : mg;                                                \
+          dst[(size_t) f * C + c] = (type) y;                                \
+        mg = g[c] < mg ? g[c] : mg;                                          \
       }                                                                      \
-      if (++lim->xpos == D)                                                  \
-        lim->xpos = 0;                                                       \
+      xl += C;                                                               \
     }                                                                        \
-    lim->min_gain = mg;                                                      \
+    k += seg;                                                                \
+    lim->xpos += seg;                                                        \
+    if (lim->xpos == D)                                                      \
+      lim->xpos = 0;                                                         \
+  }                                                                          \
+  lim->min_gain = mg;                                                        \
+}
+
+#define DEFINE_PROCESS(sfx, type)                                            \
+DEFINE_INPUT (sfx, type)                                                     \
+DEFINE_OUTPUT (sfx, type)                                                    \
+size_t                                                                       \
+master_limiter_process_##sfx (MasterLimiter * lim, type * dst,               \
+    const type * src, size_t n_frames)                                       \
+{                                                                            \
+  const int C = lim->channels;                                               \
+  size_t bad = 0;                                                            \
+  double clamp[LIM_CHUNK];                                                   \
+  while (n_frames > 0) {                                                     \
+    int n = n_frames > LIM_CHUNK ? LIM_CHUNK : (int) n_frames;               \
+    bad += input_##sfx (lim, src, n);                                        \
+    compute_gains (lim, n, clamp);                                           \
+    output_##sfx (lim, dst, clamp, n);                                       \
     if (src)                                                                 \
       src += (size_t) n * C;                                                 \
     if (dst)                                                                 \
