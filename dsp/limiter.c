@@ -22,6 +22,7 @@ typedef struct
   double *rh;
   double env;                   /* released gain (linear, <= 1) */
   double avg;                   /* slow average of env (auto release) */
+  double avg_prev;              /* avg one frame earlier */
   double *box;                  /* last L released gains */
   double box_sum;               /* sum of box[] */
 } LimChannel;
@@ -177,6 +178,7 @@ master_limiter_reset (MasterLimiter * lim)
       ch->rh[i] = 1.0;
     ch->env = 1.0;
     ch->avg = 1.0;
+    ch->avg_prev = 1.0;
     for (int i = 0; i < lim->L; i++)
       ch->box[i] = 1.0;
     ch->box_sum = lim->L;
@@ -300,6 +302,14 @@ release_box (MasterLimiter * lim, LimChannel * ch, const double *h, int n,
   double e = ch->env, avg = ch->avg, sum = ch->box_sum;
   double *box = ch->box;
   int bp = lim->box_pos;
+  /* Auto release: dip = (avg - e) / (avg R) with avg and e of the frame
+   * before. avg - e = (1 - a_avg) (avg' - e), avg' the average one frame
+   * earlier, and dividing by avg' R instead of avg R (a relative change of
+   * at most a_avg, 2e-5 at 48 kHz, on the release coefficient) takes the
+   * division off the frame-to-frame recursion: its reciprocal is ready a
+   * frame ahead. */
+  double avg_prev = ch->avg_prev;
+  const double dd = a_fast - a_slow;
   for (int k = 0; k < n; k++) {
     const double hk = h[k];
     /* release: attack is immediate (the ramp comes from the box average).
@@ -307,14 +317,16 @@ release_box (MasterLimiter * lim, LimChannel * ch, const double *h, int n,
      * from frame to frame on programme, a branch would mispredict. */
     double a = a_rel;
     if (autorel) {
-      double dip = (avg - e) / (avg * AUTO_DIP_RANGE);
+      const double scale = (1.0 - a_avg) / (avg_prev * AUTO_DIP_RANGE);
+      double dip = (avg_prev - e) * scale;
       dip = dip > 0.0 ? dip : 0.0;      /* max, min: no branches */
       dip = dip < 1.0 ? dip : 1.0;
-      a = a_slow + dip * (a_fast - a_slow);
+      a = a_slow + dip * dd;
     }
     double er = e + a * (hk - e);
     er = er > hk ? hk : er;
     e = hk <= e ? hk : er;
+    avg_prev = avg;
     if (autorel)
       avg += a_avg * (e - avg);
     /* box average over L frames */
@@ -335,6 +347,7 @@ release_box (MasterLimiter * lim, LimChannel * ch, const double *h, int n,
   }
   ch->env = e;
   ch->avg = avg;
+  ch->avg_prev = avg_prev;
   ch->box_sum = sum;
 }
 
@@ -359,6 +372,7 @@ compute_gains (MasterLimiter * lim, int n, double *clamp)
       memcpy (ch->box, c0->box, (size_t) L * sizeof (double));
       ch->env = c0->env;
       ch->avg = c0->avg;
+      ch->avg_prev = c0->avg_prev;
       ch->box_sum = c0->box_sum;
     }
   }
@@ -421,11 +435,15 @@ compute_gains (MasterLimiter * lim, int n, double *clamp)
   }
   lim->box_pos = (int) ((lim->box_pos + (long) n) % L);
 
-  /* ceiling in force for each detection, handed to the output Dc later */
-  for (int k = 0; k < n; k++) {
-    clamp[k] = lim->cline[lim->cpos];
-    lim->cline[lim->cpos] = ceil_k[k];
-    if (++lim->cpos == lim->Dc)
+  /* ceiling in force for each detection, handed to the output Dc later:
+   * the ring is read and refilled in contiguous segments */
+  for (int k = 0; k < n;) {
+    const int seg = n - k < lim->Dc - lim->cpos ? n - k : lim->Dc - lim->cpos;
+    memcpy (clamp + k, lim->cline + lim->cpos, (size_t) seg * sizeof (double));
+    memcpy (lim->cline + lim->cpos, ceil_k + k, (size_t) seg * sizeof (double));
+    k += seg;
+    lim->cpos += seg;
+    if (lim->cpos == lim->Dc)
       lim->cpos = 0;
   }
 }
@@ -455,8 +473,10 @@ input_##sfx (MasterLimiter * lim, const type * src, int n)                   \
       bad += !ok;                                                            \
       x = ok ? x * g : 0.0;                                                  \
       /* beyond +120 dBFS: clip there, so gains stay >= ~1e-6 and the       \
-       * running box sums keep full relative precision */                   \
-      x = x > 1e6 ? 1e6 : (x < -1e6 ? -1e6 : x);                             \
+       * running box sums keep full relative precision (one min and one     \
+       * max: no branches) */                                               \
+      x = x > 1e6 ? 1e6 : x;                                                 \
+      x = x < -1e6 ? -1e6 : x;                                               \
       xin[i] = x;                                                            \
     }                                                                        \
   } else {                                                                   \
@@ -469,7 +489,8 @@ input_##sfx (MasterLimiter * lim, const type * src, int n)                   \
           bad++;                                                             \
         }                                                                    \
         x *= g;                                                              \
-        x = x > 1e6 ? 1e6 : (x < -1e6 ? -1e6 : x);                           \
+        x = x > 1e6 ? 1e6 : x;                                               \
+        x = x < -1e6 ? -1e6 : x;                                             \
         xin[(size_t) k * C + c] = x;                                         \
       }                                                                      \
     }                                                                        \
@@ -487,21 +508,28 @@ output_##sfx (MasterLimiter * lim, type * dst, const double *clamp, int n)   \
   const int C = lim->channels, D = lim->D;                                   \
   const double *xin = lim->xin, *gain = lim->gain;                           \
   double mg = lim->min_gain;                                                 \
+  double cl = -1.0;                                                          \
+  type lo = 0;                                                               \
   int k = 0;                                                                 \
   while (k < n) {                                                            \
     const int seg = n - k < D - lim->xpos ? n - k : D - lim->xpos;           \
     double *restrict xl = lim->xline + (size_t) lim->xpos * C;               \
     for (int f = k; f < k + seg; f++) {                                      \
-      /* the clamp level, rounded down into the output format */            \
-      type lo = (type) clamp[f];                                             \
-      if ((double) lo > clamp[f])                                            \
-        lo = (type) (lo * (1.0 - 1.2e-7));                                   \
+      /* the clamp level, rounded down into the output format (recomputed   \
+       * only when the ceiling moved) */                                    \
+      if (clamp[f] != cl) {                                                  \
+        cl = clamp[f];                                                       \
+        lo = (type) cl;                                                      \
+        if ((double) lo > cl)                                                \
+          lo = (type) (lo * (1.0 - 1.2e-7));                                 \
+      }                                                                      \
       const double *g = gain + (size_t) f * C;                               \
       const double *xi = xin + (size_t) f * C;                               \
       for (int c = 0; c < C; c++) {                                          \
         double y = xl[c] * g[c];                                             \
         xl[c] = xi[c];                                                       \
-        y = y > lo ? lo : (y < -lo ? -lo : y);                               \
+        y = y > lo ? lo : y;                                                 \
+        y = y < -lo ? -lo : y;                                               \
         if (dst)                                                             \
           dst[(size_t) f * C + c] = (type) y;                                \
         mg = g[c] < mg ? g[c] : mg;                                          \
