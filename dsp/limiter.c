@@ -2,6 +2,7 @@
 #include "limiter.h"
 #include "truepeak.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,15 +316,19 @@ release_box (MasterLimiter * lim, LimChannel * ch, const double *h, int n,
     /* release: attack is immediate (the ramp comes from the box average).
      * Both outcomes are computed and one is selected: which one changes
      * from frame to frame on programme, a branch would mispredict. */
-    double a = a_rel;
+    const double u = hk - e;
+    double er;
     if (autorel) {
+      /* e + (a_slow + dip dd) u, as e + a_slow u + dip (dd u): the terms
+       * that do not need dip are ready before it */
       const double scale = (1.0 - a_avg) / (avg_prev * AUTO_DIP_RANGE);
       double dip = (avg_prev - e) * scale;
       dip = dip > 0.0 ? dip : 0.0;      /* max, min: no branches */
       dip = dip < 1.0 ? dip : 1.0;
-      a = a_slow + dip * dd;
+      er = (e + a_slow * u) + dip * (dd * u);
+    } else {
+      er = e + a_rel * u;
     }
-    double er = e + a * (hk - e);
     er = er > hk ? hk : er;
     e = hk <= e ? hk : er;
     avg_prev = avg;
@@ -448,6 +453,22 @@ compute_gains (MasterLimiter * lim, int n, double *clamp)
   }
 }
 
+/* Two doubles: the baseline's SSE2 register (GCC/Clang vector extensions) */
+typedef double v2d __attribute__ ((vector_size (16)));
+typedef long long v2l __attribute__ ((vector_size (16)));
+
+static inline v2d
+v2sel (v2l m, v2d a, v2d b)
+{
+  return (v2d) ((m & (v2l) a) | (~m & (v2l) b));
+}
+
+static inline v2d
+v2abs (v2d a)
+{
+  return (v2d) ((v2l) a & 0x7fffffffffffffffLL);
+}
+
 /* Sanitise and apply the smoothed input gain (see limiter.h, point 4): n
  * frames into lim->xin. Once a smoothing step no longer moves the gain it
  * stays, and the loop runs without the per-frame recursion. */
@@ -467,7 +488,22 @@ input_##sfx (MasterLimiter * lim, const type * src, int n)                   \
       for (int k = 0; k < n; k++)                                            \
         g += ap * (gt - g);                                                  \
   } else if (g + ap * (gt - g) == g) {                                       \
-    for (size_t i = 0; i < ns; i++) {                                        \
+    /* constant gain: two samples at a time, then the odd one */            \
+    const v2d vg = { g, g }, hi = { 1e6, 1e6 }, nhi = -hi;                   \
+    const v2d big = { DBL_MAX, DBL_MAX }, zero = { 0.0, 0.0 };               \
+    v2l vbad = { 0, 0 };                                                     \
+    size_t i = 0;                                                            \
+    for (; i + 2 <= ns; i += 2) {                                            \
+      v2d x = { (double) src[i], (double) src[i + 1] };                      \
+      const v2l ok = v2abs (x) <= big;  /* false for NaN, +-Inf */           \
+      vbad += ok + 1;                   /* ok lanes are -1 */                \
+      x = v2sel (ok, x * vg, zero);                                          \
+      x = v2sel (x > hi, hi, x);                                             \
+      x = v2sel (x < nhi, nhi, x);                                           \
+      memcpy (xin + i, &x, sizeof x);                                        \
+    }                                                                        \
+    bad += (size_t) (vbad[0] + vbad[1]);                                     \
+    for (; i < ns; i++) {                                                    \
       double x = (double) src[i];                                            \
       int ok = isfinite (x);                                                 \
       bad += !ok;                                                            \
@@ -510,31 +546,77 @@ output_##sfx (MasterLimiter * lim, type * dst, const double *clamp, int n)   \
   double mg = lim->min_gain;                                                 \
   double cl = -1.0;                                                          \
   type lo = 0;                                                               \
+  int same = 1;                                                              \
+  for (int f = 1; f < n; f++)                                                \
+    same &= clamp[f] == clamp[0];                                            \
   int k = 0;                                                                 \
   while (k < n) {                                                            \
     const int seg = n - k < D - lim->xpos ? n - k : D - lim->xpos;           \
     double *restrict xl = lim->xline + (size_t) lim->xpos * C;               \
-    for (int f = k; f < k + seg; f++) {                                      \
-      /* the clamp level, rounded down into the output format (recomputed   \
-       * only when the ceiling moved) */                                    \
-      if (clamp[f] != cl) {                                                  \
-        cl = clamp[f];                                                       \
+    if (same) {                                                              \
+      /* one clamp level for the chunk: the segment's samples in a row,     \
+       * two at a time */                                                   \
+      if (clamp[0] != cl) {                                                  \
+        cl = clamp[0];                                                       \
         lo = (type) cl;                                                      \
         if ((double) lo > cl)                                                \
           lo = (type) (lo * (1.0 - 1.2e-7));                                 \
       }                                                                      \
-      const double *g = gain + (size_t) f * C;                               \
-      const double *xi = xin + (size_t) f * C;                               \
-      for (int c = 0; c < C; c++) {                                          \
-        double y = xl[c] * g[c];                                             \
-        xl[c] = xi[c];                                                       \
+      const size_t m = (size_t) seg * C;                                     \
+      const double *g = gain + (size_t) k * C, *xi = xin + (size_t) k * C;   \
+      type *d = dst ? dst + (size_t) k * C : NULL;                           \
+      const v2d vlo = { (double) lo, (double) lo }, vnlo = -vlo;             \
+      v2d vmg = { mg, mg };                                                  \
+      size_t i = 0;                                                          \
+      for (; i + 2 <= m; i += 2) {                                           \
+        v2d x, gg, in;                                                       \
+        memcpy (&x, xl + i, sizeof x);                                       \
+        memcpy (&gg, g + i, sizeof gg);                                      \
+        memcpy (&in, xi + i, sizeof in);                                     \
+        v2d y = x * gg;                                                      \
+        memcpy (xl + i, &in, sizeof in);                                     \
+        y = v2sel (y > vlo, vlo, y);                                         \
+        y = v2sel (y < vnlo, vnlo, y);                                       \
+        vmg = v2sel (gg < vmg, gg, vmg);                                     \
+        if (d) {                                                             \
+          d[i] = (type) y[0];                                                \
+          d[i + 1] = (type) y[1];                                            \
+        }                                                                    \
+      }                                                                      \
+      mg = vmg[0] < mg ? vmg[0] : mg;                                        \
+      mg = vmg[1] < mg ? vmg[1] : mg;                                        \
+      for (; i < m; i++) {                                                   \
+        double y = xl[i] * g[i];                                             \
+        xl[i] = xi[i];                                                       \
         y = y > lo ? lo : y;                                                 \
         y = y < -lo ? -lo : y;                                               \
-        if (dst)                                                             \
-          dst[(size_t) f * C + c] = (type) y;                                \
-        mg = g[c] < mg ? g[c] : mg;                                          \
+        if (d)                                                               \
+          d[i] = (type) y;                                                   \
+        mg = g[i] < mg ? g[i] : mg;                                          \
       }                                                                      \
-      xl += C;                                                               \
+    } else {                                                                 \
+      for (int f = k; f < k + seg; f++) {                                    \
+        /* the clamp level, rounded down into the output format            \
+         * (recomputed only when the ceiling moved) */                      \
+        if (clamp[f] != cl) {                                                \
+          cl = clamp[f];                                                     \
+          lo = (type) cl;                                                    \
+          if ((double) lo > cl)                                              \
+            lo = (type) (lo * (1.0 - 1.2e-7));                               \
+        }                                                                    \
+        const double *g = gain + (size_t) f * C;                             \
+        const double *xi = xin + (size_t) f * C;                             \
+        for (int c = 0; c < C; c++) {                                        \
+          double y = xl[c] * g[c];                                           \
+          xl[c] = xi[c];                                                     \
+          y = y > lo ? lo : y;                                               \
+          y = y < -lo ? -lo : y;                                             \
+          if (dst)                                                           \
+            dst[(size_t) f * C + c] = (type) y;                              \
+          mg = g[c] < mg ? g[c] : mg;                                        \
+        }                                                                    \
+        xl += C;                                                             \
+      }                                                                      \
     }                                                                        \
     k += seg;                                                                \
     lim->xpos += seg;                                                        \
