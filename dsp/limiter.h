@@ -4,8 +4,8 @@
  *
  *   input gain (smoothed) -> true-peak detector (truepeak.h, 1x/4x/8x)
  *   -> required gain r = min(1, target / linked peak)
- *   -> sliding minimum of r over W = L + 2P frames (monotonic deque, O(1)
- *      amortised per frame)
+ *   -> sliding minimum of r over W = L + 2P frames (van Herk / Gil-Werman
+ *      per chunk: O(1) per frame, no data-dependent branches)
  *   -> release (one-pole, only upwards; auto mode adapts the time constant)
  *   -> moving average (box) over L frames
  *   -> applied to the input delayed by D = delay(detector) + L - 1 + P.
