@@ -114,7 +114,7 @@ typedef void (*TpChunkFunc) (MasterTruePeak * tp, int c, float *out, int n);
 /* One body per instruction set on x86-64 with GCC, picked at init by the
  * CPU (MASTER_TRUEPEAK_ISA=generic|avx2|avx512 in the environment forces a
  * supported one: the tests compare every body with a scalar reference). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
 #define TP_X86_BODIES 1
 #pragma GCC push_options
 #pragma GCC target ("arch=x86-64-v4")
