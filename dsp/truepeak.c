@@ -144,7 +144,6 @@ pick_chunk_func (void)
 {
 #ifdef TP_X86_BODIES
   const char *want = getenv ("MASTER_TRUEPEAK_ISA");
-  __builtin_cpu_init ();
   const int v4 = __builtin_cpu_supports ("x86-64-v4");
   const int v3 = __builtin_cpu_supports ("x86-64-v3");
   if (want && strcmp (want, "generic") == 0)
