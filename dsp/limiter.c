@@ -2,6 +2,7 @@
 #include "limiter.h"
 #include "truepeak.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,12 @@
 
 typedef struct
 {
-  /* monotonic deque of (frame index, required gain), values increasing
-   * from front to back: the front is the minimum of the window */
-  double *dq_val;
-  long long *dq_idx;
-  int dq_head, dq_count;
+  /* required gains: the last W - 1 frames, then the current chunk's (the
+   * sliding minimum reads windows of W from here) */
+  double *rh;
   double env;                   /* released gain (linear, <= 1) */
   double avg;                   /* slow average of env (auto release) */
+  double avg_prev;              /* avg one frame earlier */
   double *box;                  /* last L released gains */
   double box_sum;               /* sum of box[] */
 } LimChannel;
@@ -51,7 +51,6 @@ struct MasterLimiter
 
   /* state */
   LimChannel *ch;
-  long long frame;              /* detection-domain frame counter */
   int box_pos;
   double *xline;                /* D frames x channels, input delay line */
   int xpos;
@@ -63,6 +62,10 @@ struct MasterLimiter
   double *xin;                  /* LIM_CHUNK x channels */
   float *pk;                    /* LIM_CHUNK x channels */
   double *gain;                 /* LIM_CHUNK x channels */
+  double *target;               /* LIM_CHUNK: ceiling / margin per frame */
+  double *ceil_k;               /* LIM_CHUNK: smoothed ceiling per frame */
+  double *hmin;                 /* LIM_CHUNK: sliding minimum of one channel */
+  double *suf;                  /* LIM_CHUNK + W: suffix minima (sliding_min) */
 };
 
 void
@@ -113,16 +116,20 @@ master_limiter_new (int channels, int rate, double lookahead_ms, int oversamplin
   lim->xin = calloc ((size_t) LIM_CHUNK * channels, sizeof (double));
   lim->pk = calloc ((size_t) LIM_CHUNK * channels, sizeof (float));
   lim->gain = calloc ((size_t) LIM_CHUNK * channels, sizeof (double));
-  if (!lim->ch || !lim->xline || !lim->cline || !lim->xin || !lim->pk || !lim->gain) {
+  lim->target = calloc (LIM_CHUNK, sizeof (double));
+  lim->ceil_k = calloc (LIM_CHUNK, sizeof (double));
+  lim->hmin = calloc (LIM_CHUNK, sizeof (double));
+  lim->suf = calloc ((size_t) LIM_CHUNK + lim->W, sizeof (double));
+  if (!lim->ch || !lim->xline || !lim->cline || !lim->xin || !lim->pk || !lim->gain
+      || !lim->target || !lim->ceil_k || !lim->hmin || !lim->suf) {
     master_limiter_free (lim);
     return NULL;
   }
   for (int c = 0; c < channels; c++) {
     LimChannel *ch = &lim->ch[c];
-    ch->dq_val = calloc ((size_t) lim->W, sizeof (double));
-    ch->dq_idx = calloc ((size_t) lim->W, sizeof (long long));
+    ch->rh = calloc ((size_t) lim->W - 1 + LIM_CHUNK, sizeof (double));
     ch->box = calloc ((size_t) lim->L, sizeof (double));
-    if (!ch->dq_val || !ch->dq_idx || !ch->box) {
+    if (!ch->rh || !ch->box) {
       master_limiter_free (lim);
       return NULL;
     }
@@ -143,8 +150,7 @@ master_limiter_free (MasterLimiter * lim)
     return;
   if (lim->ch) {
     for (int c = 0; c < lim->channels; c++) {
-      free (lim->ch[c].dq_val);
-      free (lim->ch[c].dq_idx);
+      free (lim->ch[c].rh);
       free (lim->ch[c].box);
     }
   }
@@ -154,6 +160,10 @@ master_limiter_free (MasterLimiter * lim)
   free (lim->xin);
   free (lim->pk);
   free (lim->gain);
+  free (lim->target);
+  free (lim->ceil_k);
+  free (lim->hmin);
+  free (lim->suf);
   master_truepeak_free (lim->tp);
   free (lim);
 }
@@ -164,10 +174,12 @@ master_limiter_reset (MasterLimiter * lim)
   master_truepeak_reset (lim->tp);
   for (int c = 0; c < lim->channels; c++) {
     LimChannel *ch = &lim->ch[c];
-    ch->dq_head = 0;
-    ch->dq_count = 0;
+    /* no reduction required before the start: r <= 1 always */
+    for (int i = 0; i < lim->W - 1; i++)
+      ch->rh[i] = 1.0;
     ch->env = 1.0;
     ch->avg = 1.0;
+    ch->avg_prev = 1.0;
     for (int i = 0; i < lim->L; i++)
       ch->box[i] = 1.0;
     ch->box_sum = lim->L;
@@ -175,7 +187,6 @@ master_limiter_reset (MasterLimiter * lim)
   memset (lim->xline, 0, (size_t) lim->D * lim->channels * sizeof (double));
   for (int i = 0; i < lim->Dc; i++)
     lim->cline[i] = lim->ceiling_target;
-  lim->frame = 0;
   lim->box_pos = 0;
   lim->xpos = 0;
   lim->cpos = 0;
@@ -244,84 +255,129 @@ master_limiter_take_min_gain (MasterLimiter * lim)
 /* 1 - 10^(-3/20): a dip 3 dB under the average releases at the fast rate */
 #define AUTO_DIP_RANGE 0.29205
 
-/* Gain for one channel at detection frame `j` from its required gain r. */
-static inline double
-channel_gain (MasterLimiter * lim, LimChannel * ch, double r, long long j, int box_pos)
+/* h[k] = min (a[k .. k + W - 1]) for k in [0, n); a holds n + W - 1 values.
+ * van Herk / Gil-Werman: with a cut into blocks of W values from a[0], the
+ * window starting at k is the end of the block holding k (from k) and the
+ * start of the next one (up to k + W - 1): one suffix and one prefix
+ * minimum, about 3 comparisons per value and no data-dependent branches. */
+static void
+sliding_min (double *restrict h, const double *restrict a, int n, int W,
+    double *restrict suf)
 {
-  const int W = lim->W;
-  /* drop the front when it left the window (before pushing: the ring holds
-   * at most W entries) */
-  if (ch->dq_count > 0 && ch->dq_idx[ch->dq_head] <= j - W) {
-    ch->dq_head++;
-    if (ch->dq_head >= W)
-      ch->dq_head = 0;
-    ch->dq_count--;
-  }
-  /* sliding minimum: drop larger-or-equal values from the back, push */
-  while (ch->dq_count > 0) {
-    int back = ch->dq_head + ch->dq_count - 1;
-    if (back >= W)
-      back -= W;
-    if (ch->dq_val[back] < r)
-      break;
-    ch->dq_count--;
-  }
-  {
-    int pos = ch->dq_head + ch->dq_count;
-    if (pos >= W)
-      pos -= W;
-    ch->dq_val[pos] = r;
-    ch->dq_idx[pos] = j;
-    ch->dq_count++;
-  }
-  double h = ch->dq_val[ch->dq_head];
-
-  /* release: attack is immediate (the ramp comes from the box average) */
-  double e = ch->env;
-  if (h <= e) {
-    e = h;
-  } else {
-    double a = lim->a_rel;
-    if (lim->auto_release) {
-      double dip = (ch->avg - e) / (ch->avg * AUTO_DIP_RANGE);
-      dip = dip < 0.0 ? 0.0 : (dip > 1.0 ? 1.0 : dip);
-      a = lim->a_slow + dip * (lim->a_fast - lim->a_slow);
+  const int len = n + W - 1;
+  for (int b = 0; b < n; b += W) {
+    const int end = b + W < len ? b + W : len;
+    double m = a[end - 1];
+    suf[end - 1] = m;
+    for (int i = end - 2; i >= b; i--) {
+      m = a[i] < m ? a[i] : m;
+      suf[i] = m;
     }
-    e += a * (h - e);
-    if (e > h)
-      e = h;
+  }
+  for (int b = 0; b < len; b += W) {
+    const int end = b + W < len ? b + W : len;
+    double m = a[b];
+    int j = b;
+    for (; j < end && j < W - 1; j++)
+      m = a[j] < m ? a[j] : m;
+    for (; j < end; j++) {
+      m = a[j] < m ? a[j] : m;
+      const double s = suf[j - W + 1];
+      h[j - W + 1] = s < m ? s : m;
+    }
+  }
+}
+
+/* Release and box average of one channel over a chunk: h[k] = windowed
+ * minimum of the required gain; writes the gain of frame k to
+ * gain[k * stride + 0 .. copies - 1]. */
+static void
+release_box (MasterLimiter * lim, LimChannel * ch, const double *h, int n,
+    double *gain, int stride, int copies)
+{
+  const int L = lim->L;
+  const double invL = 1.0 / L;
+  const double a_rel = lim->a_rel, a_fast = lim->a_fast, a_slow = lim->a_slow;
+  const double a_avg = lim->a_avg;
+  const int autorel = lim->auto_release;
+  double e = ch->env, avg = ch->avg, sum = ch->box_sum;
+  double *box = ch->box;
+  int bp = lim->box_pos;
+  /* Auto release: dip = (avg - e) / (avg R) with avg and e of the frame
+   * before. avg - e = (1 - a_avg) (avg' - e), avg' the average one frame
+   * earlier, and dividing by avg' R instead of avg R (a relative change of
+   * at most a_avg, 2e-5 at 48 kHz, on the release coefficient) takes the
+   * division off the frame-to-frame recursion: its reciprocal is ready a
+   * frame ahead. */
+  double avg_prev = ch->avg_prev;
+  const double dd = a_fast - a_slow;
+  for (int k = 0; k < n; k++) {
+    const double hk = h[k];
+    /* release: attack is immediate (the ramp comes from the box average).
+     * Both outcomes are computed and one is selected: which one changes
+     * from frame to frame on programme, a branch would mispredict. */
+    const double u = hk - e;
+    double er;
+    if (autorel) {
+      /* e + (a_slow + dip dd) u, as e + a_slow u + dip (dd u): the terms
+       * that do not need dip are ready before it */
+      const double scale = (1.0 - a_avg) / (avg_prev * AUTO_DIP_RANGE);
+      double dip = (avg_prev - e) * scale;
+      dip = dip > 0.0 ? dip : 0.0;      /* max, min: no branches */
+      dip = dip < 1.0 ? dip : 1.0;
+      er = (e + a_slow * u) + dip * (dd * u);
+    } else {
+      er = e + a_rel * u;
+    }
+    er = er > hk ? hk : er;
+    e = hk <= e ? hk : er;
+    avg_prev = avg;
+    if (autorel)
+      avg += a_avg * (e - avg);
+    /* box average over L frames */
+    sum += e - box[bp];
+    box[bp] = e;
+    double g = sum * invL;
+    g = g > 1.0 ? 1.0 : g;
+    for (int c = 0; c < copies; c++)
+      gain[(size_t) k * stride + c] = g;
+    if (++bp == L) {
+      bp = 0;
+      /* resynchronise the running sum: no drift over hours */
+      double s = 0.0;
+      for (int i = 0; i < L; i++)
+        s += box[i];
+      sum = s;
+    }
   }
   ch->env = e;
-  if (lim->auto_release)
-    ch->avg += lim->a_avg * (e - ch->avg);
-
-  /* box average over L frames */
-  ch->box_sum += e - ch->box[box_pos];
-  ch->box[box_pos] = e;
-  return ch->box_sum;
+  ch->avg = avg;
+  ch->avg_prev = avg_prev;
+  ch->box_sum = sum;
 }
 
 /* Detection and gain for one chunk of sanitised, gained input in lim->xin.
- * Writes per-channel gains to lim->gain and the clamp ceilings. */
+ * Writes per-channel gains to lim->gain and the clamp ceilings. Stage by
+ * stage over the chunk: ceiling smoothing, required gain per frame, its
+ * sliding minimum over W frames, then release and box average. */
 static void
 compute_gains (MasterLimiter * lim, int n, double *clamp)
 {
-  const int C = lim->channels, L = lim->L;
-  const double invL = 1.0 / L, link = lim->link;
+  const int C = lim->channels, L = lim->L, W = lim->W;
+  const double link = lim->link;
   const float *pk = lim->pk;
+  double *target = lim->target, *ceil_k = lim->ceil_k;
 
   /* leaving the fully linked mode: channels 1.. continue from channel 0 */
   if (link < 1.0 && lim->linked) {
     const LimChannel *c0 = &lim->ch[0];
     for (int c = 1; c < C; c++) {
       LimChannel *ch = &lim->ch[c];
-      memcpy (ch->dq_val, c0->dq_val, (size_t) lim->W * sizeof (double));
-      memcpy (ch->dq_idx, c0->dq_idx, (size_t) lim->W * sizeof (long long));
+      memcpy (ch->rh, c0->rh, (size_t) (W - 1) * sizeof (double));
       memcpy (ch->box, c0->box, (size_t) L * sizeof (double));
-      ch->dq_head = c0->dq_head;
-      ch->dq_count = c0->dq_count;
       ch->env = c0->env;
       ch->avg = c0->avg;
+      ch->avg_prev = c0->avg_prev;
       ch->box_sum = c0->box_sum;
     }
   }
@@ -332,95 +388,259 @@ compute_gains (MasterLimiter * lim, int n, double *clamp)
       (float) (fmin (lim->ceiling, lim->ceiling_target) / lim->margin * 0.9));
   master_truepeak_process_f64 (lim->tp, lim->pk, lim->xin, (size_t) n);
 
-  for (int k = 0; k < n; k++) {
-    lim->ceiling += lim->a_param * (lim->ceiling_target - lim->ceiling);
-    const double target = lim->ceiling / lim->margin;
-    float pmax = 0.0f;
-    for (int c = 0; c < C; c++)
-      pmax = pk[k * C + c] > pmax ? pk[k * C + c] : pmax;
-    const long long j = lim->frame++;
-    const int bp = lim->box_pos;
-    if (link >= 1.0) {
-      /* fully linked: one envelope (channel 0's) for every channel */
-      double r = pmax > target ? target / pmax : 1.0;
-      double g = channel_gain (lim, &lim->ch[0], r, j, bp) * invL;
-      g = g > 1.0 ? 1.0 : g;
-      for (int c = 0; c < C; c++)
-        lim->gain[k * C + c] = g;
+  /* the smoothed ceiling; once a step no longer moves it, it stays */
+  {
+    double cl = lim->ceiling;
+    const double ct = lim->ceiling_target, ap = lim->a_param;
+    if (cl + ap * (ct - cl) == cl) {
+      const double t = cl / lim->margin;
+      for (int k = 0; k < n; k++) {
+        ceil_k[k] = cl;
+        target[k] = t;
+      }
     } else {
+      for (int k = 0; k < n; k++) {
+        cl += ap * (ct - cl);
+        ceil_k[k] = cl;
+        target[k] = cl / lim->margin;
+      }
+    }
+    lim->ceiling = cl;
+  }
+
+  /* required gains, after the W - 1 of history */
+  if (link >= 1.0) {
+    /* fully linked: one envelope (channel 0's) for every channel */
+    double *r = lim->ch[0].rh + W - 1;
+    for (int k = 0; k < n; k++) {
+      float pmax = 0.0f;
+      for (int c = 0; c < C; c++)
+        pmax = pk[k * C + c] > pmax ? pk[k * C + c] : pmax;
+      r[k] = pmax > target[k] ? target[k] / pmax : 1.0;
+    }
+    sliding_min (lim->hmin, lim->ch[0].rh, n, W, lim->suf);
+    release_box (lim, &lim->ch[0], lim->hmin, n, lim->gain, C, C);
+    memmove (lim->ch[0].rh, lim->ch[0].rh + n, (size_t) (W - 1) * sizeof (double));
+  } else {
+    for (int k = 0; k < n; k++) {
+      float pmax = 0.0f;
+      for (int c = 0; c < C; c++)
+        pmax = pk[k * C + c] > pmax ? pk[k * C + c] : pmax;
       for (int c = 0; c < C; c++) {
         double p = link * pmax + (1.0 - link) * pk[k * C + c];
-        double r = p > target ? target / p : 1.0;
-        double g = channel_gain (lim, &lim->ch[c], r, j, bp) * invL;
-        lim->gain[k * C + c] = g > 1.0 ? 1.0 : g;
+        lim->ch[c].rh[W - 1 + k] = p > target[k] ? target[k] / p : 1.0;
       }
     }
-    if (++lim->box_pos == L) {
-      lim->box_pos = 0;
-      /* resynchronise the running sums: no drift over hours */
-      for (int c = 0; c < (link >= 1.0 ? 1 : C); c++) {
-        double s = 0.0;
-        for (int i = 0; i < L; i++)
-          s += lim->ch[c].box[i];
-        lim->ch[c].box_sum = s;
-      }
+    for (int c = 0; c < C; c++) {
+      LimChannel *ch = &lim->ch[c];
+      sliding_min (lim->hmin, ch->rh, n, W, lim->suf);
+      release_box (lim, ch, lim->hmin, n, lim->gain + c, C, 1);
+      memmove (ch->rh, ch->rh + n, (size_t) (W - 1) * sizeof (double));
     }
-    /* ceiling in force for this detection, handed to the output Dc later */
-    clamp[k] = lim->cline[lim->cpos];
-    lim->cline[lim->cpos] = lim->ceiling;
-    if (++lim->cpos == lim->Dc)
+  }
+  lim->box_pos = (int) ((lim->box_pos + (long) n) % L);
+
+  /* ceiling in force for each detection, handed to the output Dc later:
+   * the ring is read and refilled in contiguous segments */
+  for (int k = 0; k < n;) {
+    const int seg = n - k < lim->Dc - lim->cpos ? n - k : lim->Dc - lim->cpos;
+    memcpy (clamp + k, lim->cline + lim->cpos, (size_t) seg * sizeof (double));
+    memcpy (lim->cline + lim->cpos, ceil_k + k, (size_t) seg * sizeof (double));
+    k += seg;
+    lim->cpos += seg;
+    if (lim->cpos == lim->Dc)
       lim->cpos = 0;
   }
 }
 
-#define DEFINE_PROCESS(sfx, type)                                            \
-size_t                                                                       \
-master_limiter_process_##sfx (MasterLimiter * lim, type * dst,               \
-    const type * src, size_t n_frames)                                       \
+/* Two doubles: the baseline's SSE2 register (GCC/Clang vector extensions) */
+typedef double v2d __attribute__ ((vector_size (16)));
+typedef long long v2l __attribute__ ((vector_size (16)));
+
+static inline v2d
+v2sel (v2l m, v2d a, v2d b)
+{
+  return (v2d) ((m & (v2l) a) | (~m & (v2l) b));
+}
+
+static inline v2d
+v2abs (v2d a)
+{
+  return (v2d) ((v2l) a & 0x7fffffffffffffffLL);
+}
+
+/* Sanitise and apply the smoothed input gain (see limiter.h, point 4): n
+ * frames into lim->xin. Once a smoothing step no longer moves the gain it
+ * stays, and the loop runs without the per-frame recursion. */
+#define DEFINE_INPUT(sfx, type)                                              \
+static size_t                                                                \
+input_##sfx (MasterLimiter * lim, const type * src, int n)                   \
 {                                                                            \
-  const int C = lim->channels, D = lim->D;                                   \
+  const int C = lim->channels;                                               \
+  const size_t ns = (size_t) n * C;                                          \
+  double *xin = lim->xin;                                                    \
   size_t bad = 0;                                                            \
-  double clamp[LIM_CHUNK];                                                   \
-  while (n_frames > 0) {                                                     \
-    int n = n_frames > LIM_CHUNK ? LIM_CHUNK : (int) n_frames;               \
-    /* sanitise and apply the smoothed input gain */                        \
+  double g = lim->in_gain;                                                   \
+  const double gt = lim->in_gain_target, ap = lim->a_param;                  \
+  if (!src) {                                                                \
+    memset (xin, 0, ns * sizeof (double));                                   \
+    if (g + ap * (gt - g) != g)                                              \
+      for (int k = 0; k < n; k++)                                            \
+        g += ap * (gt - g);                                                  \
+  } else if (g + ap * (gt - g) == g) {                                       \
+    /* constant gain: two samples at a time, then the odd one */            \
+    const v2d vg = { g, g }, hi = { 1e6, 1e6 }, nhi = -hi;                   \
+    const v2d big = { DBL_MAX, DBL_MAX }, zero = { 0.0, 0.0 };               \
+    v2l vbad = { 0, 0 };                                                     \
+    size_t i = 0;                                                            \
+    for (; i + 2 <= ns; i += 2) {                                            \
+      v2d x = { (double) src[i], (double) src[i + 1] };                      \
+      const v2l ok = v2abs (x) <= big;  /* false for NaN, +-Inf */           \
+      vbad += ok + 1;                   /* ok lanes are -1 */                \
+      x = v2sel (ok, x * vg, zero);                                          \
+      x = v2sel (x > hi, hi, x);                                             \
+      x = v2sel (x < nhi, nhi, x);                                           \
+      memcpy (xin + i, &x, sizeof x);                                        \
+    }                                                                        \
+    bad += (size_t) (vbad[0] + vbad[1]);                                     \
+    for (; i < ns; i++) {                                                    \
+      double x = (double) src[i];                                            \
+      int ok = isfinite (x);                                                 \
+      bad += !ok;                                                            \
+      x = ok ? x * g : 0.0;                                                  \
+      /* beyond +120 dBFS: clip there, so gains stay >= ~1e-6 and the       \
+       * running box sums keep full relative precision (one min and one     \
+       * max: no branches) */                                               \
+      x = x > 1e6 ? 1e6 : x;                                                 \
+      x = x < -1e6 ? -1e6 : x;                                               \
+      xin[i] = x;                                                            \
+    }                                                                        \
+  } else {                                                                   \
     for (int k = 0; k < n; k++) {                                            \
-      lim->in_gain += lim->a_param * (lim->in_gain_target - lim->in_gain);   \
+      g += ap * (gt - g);                                                    \
       for (int c = 0; c < C; c++) {                                          \
-        double x = src ? (double) src[(size_t) k * C + c] : 0.0;             \
+        double x = (double) src[(size_t) k * C + c];                         \
         if (!isfinite (x)) {                                                 \
           x = 0.0;                                                           \
           bad++;                                                             \
         }                                                                    \
-        x *= lim->in_gain;                                                   \
-        /* beyond +120 dBFS: clip there, so gains stay >= ~1e-6 and the     \
-         * running box sums keep full relative precision */                 \
-        x = x > 1e6 ? 1e6 : (x < -1e6 ? -1e6 : x);                           \
-        lim->xin[k * C + c] = x;                                             \
+        x *= g;                                                              \
+        x = x > 1e6 ? 1e6 : x;                                               \
+        x = x < -1e6 ? -1e6 : x;                                             \
+        xin[(size_t) k * C + c] = x;                                         \
       }                                                                      \
     }                                                                        \
+  }                                                                          \
+  lim->in_gain = g;                                                          \
+  return bad;                                                                \
+}
+
+/* Delay line and gain: n frames out (dst may be NULL), lim->xin in. The
+ * ring of D frames is walked in contiguous segments. */
+#define DEFINE_OUTPUT(sfx, type)                                             \
+static void                                                                  \
+output_##sfx (MasterLimiter * lim, type * dst, const double *clamp, int n)   \
+{                                                                            \
+  const int C = lim->channels, D = lim->D;                                   \
+  const double *xin = lim->xin, *gain = lim->gain;                           \
+  double mg = lim->min_gain;                                                 \
+  double cl = -1.0;                                                          \
+  type lo = 0;                                                               \
+  int same = 1;                                                              \
+  for (int f = 1; f < n; f++)                                                \
+    same &= clamp[f] == clamp[0];                                            \
+  int k = 0;                                                                 \
+  while (k < n) {                                                            \
+    const int seg = n - k < D - lim->xpos ? n - k : D - lim->xpos;           \
+    double *restrict xl = lim->xline + (size_t) lim->xpos * C;               \
+    if (same) {                                                              \
+      /* one clamp level for the chunk: the segment's samples in a row,     \
+       * two at a time */                                                   \
+      if (clamp[0] != cl) {                                                  \
+        cl = clamp[0];                                                       \
+        lo = (type) cl;                                                      \
+        if ((double) lo > cl)                                                \
+          lo = (type) (lo * (1.0 - 1.2e-7));                                 \
+      }                                                                      \
+      const size_t m = (size_t) seg * C;                                     \
+      const double *g = gain + (size_t) k * C, *xi = xin + (size_t) k * C;   \
+      type *d = dst ? dst + (size_t) k * C : NULL;                           \
+      const v2d vlo = { (double) lo, (double) lo }, vnlo = -vlo;             \
+      v2d vmg = { mg, mg };                                                  \
+      size_t i = 0;                                                          \
+      for (; i + 2 <= m; i += 2) {                                           \
+        v2d x, gg, in;                                                       \
+        memcpy (&x, xl + i, sizeof x);                                       \
+        memcpy (&gg, g + i, sizeof gg);                                      \
+        memcpy (&in, xi + i, sizeof in);                                     \
+        v2d y = x * gg;                                                      \
+        memcpy (xl + i, &in, sizeof in);                                     \
+        y = v2sel (y > vlo, vlo, y);                                         \
+        y = v2sel (y < vnlo, vnlo, y);                                       \
+        vmg = v2sel (gg < vmg, gg, vmg);                                     \
+        if (d) {                                                             \
+          d[i] = (type) y[0];                                                \
+          d[i + 1] = (type) y[1];                                            \
+        }                                                                    \
+      }                                                                      \
+      mg = vmg[0] < mg ? vmg[0] : mg;                                        \
+      mg = vmg[1] < mg ? vmg[1] : mg;                                        \
+      for (; i < m; i++) {                                                   \
+        double y = xl[i] * g[i];                                             \
+        xl[i] = xi[i];                                                       \
+        y = y > lo ? lo : y;                                                 \
+        y = y < -lo ? -lo : y;                                               \
+        if (d)                                                               \
+          d[i] = (type) y;                                                   \
+        mg = g[i] < mg ? g[i] : mg;                                          \
+      }                                                                      \
+    } else {                                                                 \
+      for (int f = k; f < k + seg; f++) {                                    \
+        /* the clamp level, rounded down into the output format            \
+         * (recomputed only when the ceiling moved) */                      \
+        if (clamp[f] != cl) {                                                \
+          cl = clamp[f];                                                     \
+          lo = (type) cl;                                                    \
+          if ((double) lo > cl)                                              \
+            lo = (type) (lo * (1.0 - 1.2e-7));                               \
+        }                                                                    \
+        const double *g = gain + (size_t) f * C;                             \
+        const double *xi = xin + (size_t) f * C;                             \
+        for (int c = 0; c < C; c++) {                                        \
+          double y = xl[c] * g[c];                                           \
+          xl[c] = xi[c];                                                     \
+          y = y > lo ? lo : y;                                               \
+          y = y < -lo ? -lo : y;                                             \
+          if (dst)                                                           \
+            dst[(size_t) f * C + c] = (type) y;                              \
+          mg = g[c] < mg ? g[c] : mg;                                        \
+        }                                                                    \
+        xl += C;                                                             \
+      }                                                                      \
+    }                                                                        \
+    k += seg;                                                                \
+    lim->xpos += seg;                                                        \
+    if (lim->xpos == D)                                                      \
+      lim->xpos = 0;                                                         \
+  }                                                                          \
+  lim->min_gain = mg;                                                        \
+}
+
+#define DEFINE_PROCESS(sfx, type)                                            \
+DEFINE_INPUT (sfx, type)                                                     \
+DEFINE_OUTPUT (sfx, type)                                                    \
+size_t                                                                       \
+master_limiter_process_##sfx (MasterLimiter * lim, type * dst,               \
+    const type * src, size_t n_frames)                                       \
+{                                                                            \
+  const int C = lim->channels;                                               \
+  size_t bad = 0;                                                            \
+  double clamp[LIM_CHUNK];                                                   \
+  while (n_frames > 0) {                                                     \
+    int n = n_frames > LIM_CHUNK ? LIM_CHUNK : (int) n_frames;               \
+    bad += input_##sfx (lim, src, n);                                        \
     compute_gains (lim, n, clamp);                                           \
-    /* delay line and gain */                                                \
-    double mg = lim->min_gain;                                               \
-    for (int k = 0; k < n; k++) {                                            \
-      double *xl = lim->xline + (size_t) lim->xpos * C;                      \
-      /* the clamp level, rounded down into the output format */            \
-      type lo = (type) clamp[k];                                             \
-      if ((double) lo > clamp[k])                                            \
-        lo = (type) (lo * (1.0 - 1.2e-7));                                   \
-      for (int c = 0; c < C; c++) {                                          \
-        double g = lim->gain[k * C + c];                                     \
-        double y = xl[c] * g;                                                \
-        xl[c] = lim->xin[k * C + c];                                         \
-        y = y > lo ? lo : (y < -lo ? -lo : y);                               \
-        if (dst)                                                             \
-          dst[(size_t) k * C + c] = (type) y;                                \
-        mg = g < mg ? g : mg;                                                \
-      }                                                                      \
-      if (++lim->xpos == D)                                                  \
-        lim->xpos = 0;                                                       \
-    }                                                                        \
-    lim->min_gain = mg;                                                      \
+    output_##sfx (lim, dst, clamp, n);                                       \
     if (src)                                                                 \
       src += (size_t) n * C;                                                 \
     if (dst)                                                                 \

@@ -4,8 +4,8 @@
  *
  *   input gain (smoothed) -> true-peak detector (truepeak.h, 1x/4x/8x)
  *   -> required gain r = min(1, target / linked peak)
- *   -> sliding minimum of r over W = L + 2P frames (monotonic deque, O(1)
- *      amortised per frame)
+ *   -> sliding minimum of r over W = L + 2P frames (van Herk / Gil-Werman
+ *      per chunk: O(1) per frame, no data-dependent branches)
  *   -> release (one-pole, only upwards; auto mode adapts the time constant)
  *   -> moving average (box) over L frames
  *   -> applied to the input delayed by D = delay(detector) + L - 1 + P.
@@ -20,8 +20,8 @@
  * Final safety (the ceiling guarantee on pathological input):
  *  1. the detector is flat to about 0.49 fs (two stages, 256-tap half-band
  *     first), and its worst-case inter-sample under-read, measured at init
- *     for its oversampling factor (master_truepeak_get_margin(): 0.067 dB at
- *     4x, 0.024 dB at 8x, for sinusoids up to 0.49 fs), is taken off the
+ *     for its oversampling factor (master_truepeak_get_margin(): 0.068 dB at
+ *     4x, 0.025 dB at 8x, for sinusoids up to 0.49 fs), is taken off the
  *     target: target = ceiling / margin;
  *  2. the detector's phase 0 is the input sample itself, so every output
  *     sample is <= ceiling by construction; a last clamp to +-ceiling (the

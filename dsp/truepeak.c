@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Frames per inner chunk: the FIR accumulators of one chunk stay in L1. */
+/* Frames per inner chunk: the planes of one chunk stay in L1. */
 #define TP_CHUNK 256
 /* Two stages, both Kaiser-windowed Nyquist sincs (the even outputs are the
  * input samples, exactly):
@@ -14,17 +14,35 @@
  *     beta 5): 256 taps make it flat to about 0.49 fs. A single 4x stage
  *     of 48 taps per phase (flat to 0.46 fs) was tried first: on full-band
  *     material the limiter then overshot a strict meter by 0.3 dB. (The
- *     BS.1770 annex filter has 12 taps per phase.)
+ *     BS.1770 annex filter has 12 taps per phase.) The odd phase is
+ *     symmetric: it is computed folded, T1/2 multiply-adds of pair sums.
  *  2. 2x -> 4x or 8x on the 2x stream, whose content is now under a quarter
  *     of its rate: a short filter (T2 = 8 taps per phase) is exact enough.
- * Cost per frame and channel: T1 + 2 (F/2 - 1) T2 multiply-adds (4x: 272,
- * 8x: 304), register-blocked and vectorised. Delay: T1/2 + T2/4 + 1 = 131
- * frames (the +1: a frame is scanned once its right neighbour is known). */
+ * Everything runs on planes (one array per point phase, indexed by frame),
+ * vectorised over consecutive frames: no interleaving of the 2x stream.
+ * Cost per frame and channel: T1/2 pair sums + multiply-adds, then
+ * 2 (F/2 - 1) T2 multiply-adds (4x: 128 + 16, 8x: 128 + 48). Delay:
+ * T1/2 + T2/4 + 1 = 131 frames (the +1: a frame is scanned once its right
+ * neighbour is known). */
 #define TP_T1 256
 #define TP_T2 8
 #define TP_KAISER_BETA 5.0
 /* Highest frequency (fraction of fs) the init-time margin covers. */
 #define TP_MARGIN_FMAX 0.49
+/* Odd-plane history kept across chunks (stage 2 reads 5 back). */
+#define TP_OH 8
+/* Chunk lengths are rounded up to TP_BLOCK frames, a multiple of every
+ * body's stage-1 block (4 vectors of up to 16 floats): the extra lanes read
+ * stale history and are discarded. */
+#define TP_BLOCK 64
+
+/* Where the planes sit, for the reading of chunk frame k (input frame K,
+ * describing the interval starting at X[K - 131]):
+ *  - input plane: buf1[T1 - 1 + k] = X[K]; X[K - 131 + a] = buf1[TP_X0 + k + a]
+ *  - odd plane: obuf[TP_OH + k] = the 2x point half a frame after X[K - 128];
+ *    the one after X[K - 131 + a] is obuf[TP_O0 + k + a] */
+#define TP_X0 (TP_T1 - 1 - (TP_T1 / 2 + TP_T2 / 4 + 1))
+#define TP_O0 (TP_OH - (TP_T2 / 4 + 1))
 
 struct MasterTruePeak
 {
@@ -33,24 +51,25 @@ struct MasterTruePeak
   int f2;                       /* stage-2 factor: factor / 2 */
   double margin;                /* worst-case true peak / reading */
   float skip_below;             /* raw maxima under this need no refinement */
-  /* time-reversed so that y[k] = sum_j coef[j] * buf[k + j] */
-  float *coef1;                 /* stage 1, odd phase: TP_T1 */
-  float *coef2;                 /* stage 2, phases 1..f2-1: TP_T2 each */
+  float *coef1;                 /* stage 1, folded: TP_T1 / 2 */
+  /* stage 2, phases 1..f2-1: TP_T2 each, time-reversed so that the point
+   * p / f2 after z[m] is sum_j coef[j] z[m - T2/2 + 1 + j] */
+  float *coef2;
   /* per channel: TP_T1 - 1 samples of history followed by one chunk */
   float *buf1;
-  /* per channel: TP_T2 - 1 samples of 2x history followed by 2 chunks */
-  float *buf2;
-  /* per channel, F + 2 values: the last oversampled point before the
-   * pending frame, its F points, and its exact input sample */
-  float *pend;
-  /* scratch: stage-1 odd outputs (one chunk), stage-2 outputs per phase
-   * (two chunks each) */
-  float *odd;
-  float *os;
-  /* scratch for the scan: (chunk + 1) frames of points + 1, raw samples */
-  float *pts;
-  float *rawv;
+  /* per channel: TP_OH odd 2x points of history followed by one chunk */
+  float *obuf;
+  /* per channel: the last point of the last frame scanned */
+  float *last;
+  /* scratch: the stage-2 planes, 2 (f2 - 1) of 1 + TP_CHUNK + pad floats
+   * (slot 0: the previous frame's value) */
+  float *planes;
+  float *readings;              /* scratch: TP_CHUNK readings */
+  /* the body for this CPU (truepeak-kernel.h) */
+  void (*chunk) (struct MasterTruePeak * tp, int c, float *out, int n);
 };
+
+#define TP_PLANE (1 + TP_CHUNK + 16)
 
 static double
 bessel_i0 (double x)
@@ -87,208 +106,56 @@ design_phase (float *dst, int F, int T, int p)
     dst[T - 1 - q] = (float) (h[q] / sum);
 }
 
-static inline float
-parabola_peak (float a, float b, float c)
-{
-  /* b >= a, b >= c (b > 0): vertex of the parabola through (-1,a) (0,b)
-   * (1,c). The correction is at most |a - c| / 8 <= (b - min(a, c)) / 8,
-   * and a, c >= -b for a local maximum of |x|: at most b / 4. */
-  float den = 2.0f * b - a - c;
-  if (den <= 0.0f)
-    return b;
-  float d = a - c;
-  return b + d * d / (8.0f * den);
-}
-
-/* y[k] = sum_j h[j] * b[k + j] for k in [0, n), n a multiple of FIR_BLOCK.
- * Written with GCC/Clang vector extensions: 4 x 8 accumulators stay in
- * registers across the taps (one broadcast and 4 loads per 32 MACs). On x86-64
- * an AVX2/FMA clone is picked at load time when the CPU has it. */
-#define FIR_BLOCK 32
-typedef float v8f __attribute__ ((vector_size (32)));
-/* the helpers below are always inlined: no v8f crosses a call boundary */
+/* The bodies use generic vectors (GCC/Clang extensions) of one register */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-static inline __attribute__ ((always_inline)) v8f
-load8 (const float *p)
-{
-  v8f v;
-  memcpy (&v, p, sizeof v);
-  return v;
-}
+typedef void (*TpChunkFunc) (MasterTruePeak * tp, int c, float *out, int n);
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-__attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+/* One body per instruction set on x86-64 with GCC, picked at init by the
+ * CPU (MASTER_TRUEPEAK_ISA=generic|avx2|avx512 in the environment forces a
+ * supported one: the tests compare every body with a scalar reference). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#define TP_X86_BODIES 1
+#pragma GCC push_options
+#pragma GCC target ("arch=x86-64-v4")
+#define TP_KFN(name) name##_avx512
+#define TP_KVL 16
+#include "truepeak-kernel.h"
+#undef TP_KFN
+#undef TP_KVL
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target ("arch=x86-64-v3")
+#define TP_KFN(name) name##_avx2
+#define TP_KVL 8
+#include "truepeak-kernel.h"
+#undef TP_KFN
+#undef TP_KVL
+#pragma GCC pop_options
 #endif
-static void
-fir_phase (float *restrict y, const float *restrict h, const float *restrict b,
-    int T, int n)
+#define TP_KFN(name) name##_generic
+#define TP_KVL 4
+#include "truepeak-kernel.h"
+#undef TP_KFN
+#undef TP_KVL
+
+static TpChunkFunc
+pick_chunk_func (void)
 {
-  for (int k = 0; k < n; k += FIR_BLOCK) {
-    v8f a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
-    const float *bk = b + k;
-    for (int j = 0; j < T; j++) {
-      const v8f hj = (v8f) { 0 } + h[j];
-      a0 += hj * load8 (bk + j);
-      a1 += hj * load8 (bk + j + 8);
-      a2 += hj * load8 (bk + j + 16);
-      a3 += hj * load8 (bk + j + 24);
-    }
-    memcpy (y + k, &a0, sizeof a0);
-    memcpy (y + k + 8, &a1, sizeof a1);
-    memcpy (y + k + 16, &a2, sizeof a2);
-    memcpy (y + k + 24, &a3, sizeof a3);
-  }
-}
-
-/* Readings of n frames: frame f's points are pts[1 + f F .. f F + F], with
- * its neighbours pts[f F] and pts[(f + 1) F + 1]; rawv[f] is its input
- * sample. F is a literal at each call, so the loops unroll. */
-static inline __attribute__ ((always_inline)) void
-scan_frames (const MasterTruePeak * tp, float *peaks, int stride, const float *pts,
-    const float *rawv, int n, const int F)
-{
-  const float skip = tp->skip_below;
-  for (int f = 0; f < n; f++) {
-    const float *v = pts + (size_t) f * F;
-    float best = fabsf (rawv[f]);
-    for (int i = 1; i <= F; i++) {
-      float a = fabsf (v[i]);
-      best = a > best ? a : best;
-    }
-    /* the refinement adds at most a quarter of the point (parabola_peak) */
-    if (best >= skip) {
-      for (int i = 1; i <= F; i++) {
-        float b = v[i];
-        float sg = b < 0.0f ? -1.0f : 1.0f;
-        float ab = b * sg, aa = v[i - 1] * sg, ac = v[i + 1] * sg;
-        if (ab >= aa && ab >= ac) {
-          float pk = parabola_peak (aa, ab, ac);
-          best = pk > best ? pk : best;
-        }
-      }
-    }
-    peaks[(size_t) f * stride] = best;
-  }
-}
-
-/* scan_frames for F = 4 on 4-float vectors: the same operations on the
- * same values (every reading bit-identical), without the branches. */
-typedef float v4f __attribute__ ((vector_size (16)));
-typedef int v4i __attribute__ ((vector_size (16)));
-
-static inline v4f
-vsel (v4i m, v4f a, v4f b)
-{
-  return (v4f) ((m & (v4i) a) | (~m & (v4i) b));
-}
-
-static void
-scan_frames4 (const MasterTruePeak * tp, float *peaks, int stride,
-    const float *pts, const float *rawv, int n)
-{
-  const float skip = tp->skip_below;
-  const v4f one = { 1.0f, 1.0f, 1.0f, 1.0f }, zero = { 0 };
-  for (int f = 0; f < n; f++) {
-    const float *v = pts + (size_t) f * 4;
-    v4f a, b, c;
-    memcpy (&a, v, sizeof a);
-    memcpy (&b, v + 1, sizeof b);
-    memcpy (&c, v + 2, sizeof c);
-    v4f ab0 = (v4f) ((v4i) b & 0x7fffffff);
-    float best = fabsf (rawv[f]);
-    for (int i = 0; i < 4; i++)
-      best = ab0[i] > best ? ab0[i] : best;
-    if (best >= skip) {
-      v4f sg = vsel (b < zero, -one, one);
-      v4f ab = b * sg, aa = a * sg, ac = c * sg;
-      v4i lm = (ab >= aa) & (ab >= ac);
-      v4f den = 2.0f * ab - aa - ac;
-      v4f d = aa - ac;
-      v4i pos = den > zero;
-      /* lanes without a positive denominator divide by 1 (discarded) */
-      v4f q = d * d / (8.0f * vsel (pos, den, one));
-      v4f pk = vsel (pos, ab + q, ab);
-      for (int i = 0; i < 4; i++)
-        if (lm[i])
-          best = pk[i] > best ? pk[i] : best;
-    }
-    peaks[(size_t) f * stride] = best;
-  }
-}
-
-/* The points of n frames in time order (see process_channel_chunk), with
- * the stage-2 factor F2 a literal at each call so that the copies unroll. */
-static inline __attribute__ ((always_inline)) void
-gather_points (float *restrict pts, float *restrict rawv,
-    const float *restrict z0, const float *restrict os,
-    const float *restrict raw, int n, const int F2)
-{
-  const int F = 2 * F2;
-  for (int k = 0; k < n; k++) {
-    float *dst = pts + 1 + (size_t) (k + 1) * F;
-    for (int h = 0; h < 2; h++) {
-      dst[h * F2] = z0[2 * k + h];
-      for (int p = 1; p < F2; p++)
-        dst[h * F2 + p] = os[(size_t) p * 2 * TP_CHUNK + 2 * k + h];
-    }
-    rawv[k + 1] = raw[k];
-  }
-}
-
-/* One chunk of one channel: buf1 holds T1-1 history + n new samples. */
-static void
-process_channel_chunk (MasterTruePeak * tp, int c, float *peaks, int n)
-{
-  const int F = tp->factor, F2 = tp->f2, C = tp->channels;
-  const int T1 = TP_T1, T2 = TP_T2;
-  float *buf1 = tp->buf1 + (size_t) c * (T1 - 1 + TP_CHUNK);
-  float *buf2 = tp->buf2 + (size_t) c * (T2 - 1 + 2 * TP_CHUNK);
-  float *odd = tp->odd, *os = tp->os;
-
-  /* stage 1: the 2x stream z; even points are the input delayed T1/2 */
-  const int nb = (n + FIR_BLOCK - 1) / FIR_BLOCK * FIR_BLOCK;
-  fir_phase (odd, tp->coef1, buf1, T1, nb);
-  const float *even = buf1 + T1 / 2 - 1;
-  float *z = buf2 + T2 - 1;
-  for (int k = 0; k < n; k++) {
-    z[2 * k] = even[k];
-    z[2 * k + 1] = odd[k];
-  }
-  /* stage 2: phases 1..F2-1 between the points of z */
-  const int n2 = 2 * n;
-  const int nb2 = (n2 + FIR_BLOCK - 1) / FIR_BLOCK * FIR_BLOCK;
-  for (int p = 1; p < F2; p++)
-    fir_phase (os + (size_t) p * 2 * TP_CHUNK, tp->coef2 + (size_t) (p - 1) * T2, buf2, T2,
-        nb2);
-
-  /* the F points of frame k: 2x samples 2k and 2k+1, each followed by its
-   * F2-1 stage-2 points; phase 0 of stage 2 is z itself, delayed T2/2.
-   * pts: the point before the pending frame, the pending frame's F points,
-   * then this chunk's frames, contiguous; rawv: the exact input samples of
-   * the same frames (total delay T1/2 + T2/4). */
-  const float *z0 = buf2 + T2 / 2 - 1;
-  const float *raw = buf1 + T1 / 2 - 1 - T2 / 4;
-  float *pend = tp->pend + (size_t) c * (F + 2);
-  float *pts = tp->pts, *rawv = tp->rawv;
-  memcpy (pts, pend, (size_t) (F + 1) * sizeof (float));
-  rawv[0] = pend[F + 1];
-  if (F2 == 2)
-    gather_points (pts, rawv, z0, os, raw, n, 2);
-  else
-    gather_points (pts, rawv, z0, os, raw, n, 4);
-  if (F == 4)
-    scan_frames4 (tp, peaks + c, C, pts, rawv, n);
-  else
-    scan_frames (tp, peaks + c, C, pts, rawv, n, 8);
-  /* the last frame becomes the pending one */
-  memcpy (pend, pts + (size_t) n * F, (size_t) (F + 1) * sizeof (float));
-  pend[F + 1] = rawv[n];
-
-  /* keep the histories */
-  memmove (buf1, buf1 + n, (size_t) (T1 - 1) * sizeof (float));
-  memmove (buf2, buf2 + n2, (size_t) (T2 - 1) * sizeof (float));
+#ifdef TP_X86_BODIES
+  const char *want = getenv ("MASTER_TRUEPEAK_ISA");
+  const int v4 = __builtin_cpu_supports ("x86-64-v4");
+  const int v3 = __builtin_cpu_supports ("x86-64-v3");
+  if (want && strcmp (want, "generic") == 0)
+    return process_channel_chunk_generic;
+  if (want && strcmp (want, "avx2") == 0 && v3)
+    return process_channel_chunk_avx2;
+  if (v4)
+    return process_channel_chunk_avx512;
+  if (v3)
+    return process_channel_chunk_avx2;
+#endif
+  return process_channel_chunk_generic;
 }
 
 #define DEFINE_PROCESS(sfx, type)                                            \
@@ -306,9 +173,13 @@ master_truepeak_process_##sfx (MasterTruePeak * tp, float *peaks,            \
     int n = n_frames > TP_CHUNK ? TP_CHUNK : (int) n_frames;                 \
     for (int c = 0; c < C; c++) {                                            \
       float *buf = tp->buf1 + (size_t) c * (T - 1 + TP_CHUNK) + (T - 1);     \
+      const type *s = src + c;                                               \
       for (int k = 0; k < n; k++)                                            \
-        buf[k] = (float) src[(size_t) k * C + c];                            \
-      process_channel_chunk (tp, c, peaks, n);                               \
+        buf[k] = (float) s[(size_t) k * C];                                  \
+      tp->chunk (tp, c, tp->readings, n);                        \
+      float *pk = peaks + c;                                                 \
+      for (int k = 0; k < n; k++)                                            \
+        pk[(size_t) k * C] = tp->readings[k];                                \
     }                                                                        \
     src += (size_t) n * C;                                                   \
     peaks += (size_t) n * C;                                                 \
@@ -321,43 +192,67 @@ DEFINE_PROCESS (f64, double)
 
 /* Worst case over sinusoids DC..TP_MARGIN_FMAX fs and phases: for every
  * crest of |x(t)|, the larger of the readings of the frame holding the crest
- * and the next one, relative to the crest value 1. */
+ * and the next one, relative to the crest value 1. The under-read grows
+ * steeply over the top 0.02 fs (the half-band's edge) and depends there on
+ * where the crest falls between samples: that band is sampled at 16
+ * frequencies and 32 phases, the rest every 0.01 fs at 8 phases. A
+ * continuous scan (every crest position, 0.0001 fs steps) finds at most
+ * 0.0004 dB more than these points; TP_MARGIN_PAD covers it
+ * (tests/dsp/test_truepeak.c checks the bound off the grid). */
+#define TP_MARGIN_PAD 1.000115          /* 0.001 dB */
 static MasterTruePeak *tp_create (int channels, int factor);
+
+static double
+crest_worst (MasterTruePeak * t, double f, int phases, double worst)
+{
+  enum { LEN = 640 };
+  float x[LEN], pk[LEN];
+  const int D = master_truepeak_get_delay (t);
+  const double w = 2.0 * M_PI * f;
+  const double cw = cos (w), sw = sin (w);
+  for (int ph = 0; ph < phases; ph++) {
+    double phi = ph * M_PI / phases;
+    master_truepeak_reset (t);
+    /* cos (w i + phi) by rotation (exact to ~1e-13 over LEN steps, far
+     * under the float rounding of x): init time, not libm */
+    double re = cos (phi), im = sin (phi);
+    for (int i = 0; i < LEN; i++) {
+      x[i] = (float) re;
+      const double nr = re * cw - im * sw;
+      im = re * sw + im * cw;
+      re = nr;
+    }
+    master_truepeak_process_f32 (t, pk, x, LEN);
+    /* crests at w t + phi = k pi */
+    for (int k = 0;; k++) {
+      double tc = (k * M_PI - phi) / w;
+      if (tc < 2 * D + 4)
+        continue;
+      if (tc > LEN - D - 4)
+        break;
+      int m = (int) floor (tc);
+      double r = fmax (pk[m + D], pk[m + 1 + D]);
+      if (r < worst)
+        worst = r;
+    }
+  }
+  return worst;
+}
 
 static double
 measure_margin (int factor)
 {
   MasterTruePeak *t = tp_create (1, factor);
-  enum { LEN = 640 };
-  float x[LEN], pk[LEN];
   double worst = 1.0;
   if (!t)
     return 1.0;
-  const int D = master_truepeak_get_delay (t);
-  for (double f = 0.02; f <= TP_MARGIN_FMAX + 1e-9; f += 0.01) {
-    double w = 2.0 * M_PI * f;
-    for (int ph = 0; ph < 8; ph++) {
-      double phi = ph * M_PI / 8.0;
-      master_truepeak_reset (t);
-      for (int i = 0; i < LEN; i++)
-        x[i] = (float) cos (w * i + phi);
-      master_truepeak_process_f32 (t, pk, x, LEN);
-      /* crests at w t + phi = k pi */
-      for (int k = 0;; k++) {
-        double tc = (k * M_PI - phi) / w;
-        if (tc < 2 * D + 4)
-          continue;
-        if (tc > LEN - D - 4)
-          break;
-        int m = (int) floor (tc);
-        double r = fmax (pk[m + D], pk[m + 1 + D]);
-        if (r < worst)
-          worst = r;
-      }
-    }
-  }
+  const double top = TP_MARGIN_FMAX - 0.02;
+  for (double f = 0.02; f < top - 1e-9; f += 0.01)
+    worst = crest_worst (t, f, 8, worst);
+  for (int i = 0; i < 16; i++)
+    worst = crest_worst (t, top + 0.02 * i / 15.0, 32, worst);
   master_truepeak_free (t);
-  return worst > 0 ? 1.0 / worst : 1.0;
+  return worst > 0 ? TP_MARGIN_PAD / worst : 1.0;
 }
 
 static MasterTruePeak *
@@ -372,21 +267,21 @@ tp_create (int channels, int factor)
   tp->factor = factor;
   tp->f2 = factor / 2;
   tp->margin = 1.0;
+  tp->chunk = pick_chunk_func ();
   if (factor > 1) {
     tp->coef1 = calloc (TP_T1, sizeof (float));
     tp->coef2 = calloc ((size_t) tp->f2 * TP_T2, sizeof (float));
     tp->buf1 = calloc ((size_t) channels * (TP_T1 - 1 + TP_CHUNK), sizeof (float));
-    tp->buf2 = calloc ((size_t) channels * (TP_T2 - 1 + 2 * TP_CHUNK), sizeof (float));
-    tp->pend = calloc ((size_t) channels * (factor + 2), sizeof (float));
-    tp->odd = calloc (TP_CHUNK, sizeof (float));
-    tp->os = calloc ((size_t) tp->f2 * 2 * TP_CHUNK, sizeof (float));
-    tp->pts = calloc ((size_t) (TP_CHUNK + 1) * factor + 2, sizeof (float));
-    tp->rawv = calloc (TP_CHUNK + 1, sizeof (float));
-    if (!tp->coef1 || !tp->coef2 || !tp->buf1 || !tp->buf2 || !tp->pend || !tp->odd
-        || !tp->os || !tp->pts || !tp->rawv) {
+    tp->obuf = calloc ((size_t) channels * (TP_OH + TP_CHUNK + TP_BLOCK), sizeof (float));
+    tp->last = calloc ((size_t) channels, sizeof (float));
+    tp->planes = calloc ((size_t) 2 * (tp->f2 - 1) * TP_PLANE, sizeof (float));
+    tp->readings = calloc (TP_CHUNK, sizeof (float));
+    if (!tp->coef1 || !tp->coef2 || !tp->buf1 || !tp->obuf || !tp->last || !tp->planes
+        || !tp->readings) {
       master_truepeak_free (tp);
       return NULL;
     }
+    /* the odd phase is symmetric: keep its first half, folded */
     design_phase (tp->coef1, 2, TP_T1, 1);
     for (int p = 1; p < tp->f2; p++)
       design_phase (tp->coef2 + (size_t) (p - 1) * TP_T2, tp->f2, TP_T2, p);
@@ -418,12 +313,10 @@ master_truepeak_free (MasterTruePeak * tp)
   free (tp->coef1);
   free (tp->coef2);
   free (tp->buf1);
-  free (tp->buf2);
-  free (tp->pend);
-  free (tp->odd);
-  free (tp->os);
-  free (tp->pts);
-  free (tp->rawv);
+  free (tp->obuf);
+  free (tp->last);
+  free (tp->planes);
+  free (tp->readings);
   free (tp);
 }
 
@@ -434,8 +327,8 @@ master_truepeak_reset (MasterTruePeak * tp)
     return;
   const int C = tp->channels;
   memset (tp->buf1, 0, (size_t) C * (TP_T1 - 1 + TP_CHUNK) * sizeof (float));
-  memset (tp->buf2, 0, (size_t) C * (TP_T2 - 1 + 2 * TP_CHUNK) * sizeof (float));
-  memset (tp->pend, 0, (size_t) C * (tp->factor + 2) * sizeof (float));
+  memset (tp->obuf, 0, (size_t) C * (TP_OH + TP_CHUNK + TP_BLOCK) * sizeof (float));
+  memset (tp->last, 0, (size_t) C * sizeof (float));
 }
 
 void

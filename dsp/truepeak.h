@@ -13,7 +13,7 @@
  * Stricter than the BS.1770 annex interpolator (4x, 48 taps, no refinement,
  * under-reads up to ~0.55 dB near 0.45 fs): the remaining worst-case
  * under-read for sinusoids up to 0.49 fs is measured at init and returned by
- * master_truepeak_get_margin() (about 0.067 dB at 4x, 0.024 dB at 8x), so a
+ * master_truepeak_get_margin() (about 0.068 dB at 4x, 0.025 dB at 8x), so a
  * caller that must guarantee a ceiling can aim under it by that factor.
  *
  * No allocation after master_truepeak_new(); process works in chunks. */

@@ -513,11 +513,21 @@ test_bad_input (void)
     CHECK (g_spawn_async (NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD |
             G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
             NULL, &pid, NULL), "spawn");
-    g_usleep (700 * 1000);
-    guint temps_during = count_temp_files (tmpdir);
-    kill (pid, SIGINT);
-    int wst = 0;
-    waitpid (pid, &wst, 0);
+    /* interrupt it while it writes its output (its temp file exists): a
+     * fixed delay raced the run, which can finish 120 s of audio in well
+     * under a second */
+    int wst = 0, ended = 0;
+    guint temps_during = 0;
+    for (int t = 0; t < 4000 && !temps_during && !ended; t++) {
+      g_usleep (2 * 1000);
+      temps_during = count_temp_files (tmpdir);
+      ended = waitpid (pid, &wst, WNOHANG) == pid;
+    }
+    if (!ended) {
+      kill (pid, SIGINT);
+      waitpid (pid, &wst, 0);
+    }
+    CHECK (!ended, "SIGINT: the run ended before it wrote a temp file");
     NOTE ("SIGINT: temp files while running %u, exit %d, output %s, temp "
         "files after %u", temps_during, WIFEXITED (wst) ? WEXITSTATUS (wst) :
         -1, g_file_test (long_out, G_FILE_TEST_EXISTS) ? "exists" : "absent",
