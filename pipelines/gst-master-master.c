@@ -53,6 +53,7 @@
 #include "gst-master-master.h"
 #include "gstmasterloudnorm.h"
 #include "limiter.h"
+#include "loudness.h"
 #include "truepeak.h"
 
 GST_PLUGIN_STATIC_DECLARE (mastering);
@@ -413,11 +414,15 @@ model_gate (const double *hist_z, const guint32 * hist_n)
   return res;
 }
 
-/* ---- measurement (libebur128 on the stream at a tap) ---- */
+/* ---- measurement (MasterLoudness on the stream at a tap) ---- */
 
 typedef struct
 {
-  ebur128_state *st;            /* loudness, LRA */
+  MasterLoudness ml;            /* loudness, LRA (dsp/loudness) */
+  gboolean have_ml;             /* ml initialised */
+  gboolean want_album;          /* album mode: also feed album_st */
+  ebur128_state *album_st;      /* album gating over several files
+                                 * (ebur128_loudness_global_multiple) */
   MasterTruePeak *tp;           /* 8x true peak (dsp/truepeak) */
   int tp_factor;                /* true-peak oversampling: 4 or 8 */
   double tp_max;                /* largest reading, linear */
@@ -448,14 +453,39 @@ typedef struct
 static void
 measure_clear (Measure * m)
 {
-  if (m->st)
-    ebur128_destroy (&m->st);
+  master_loudness_clear (&m->ml);
+  if (m->album_st)
+    ebur128_destroy (&m->album_st);
   master_truepeak_free (m->tp);
   g_free (m->conv);
   g_free (m->conv_p);
   g_free (m->peaks);
   model_free (m->model);
   memset (m, 0, sizeof *m);
+}
+
+/* libebur128's default map: 4 ch L R Ls Rs, 5 ch L R C Ls Rs, else
+ * L R C (LFE) Ls Rs and further channels unused; 1 ch weighs 1.0. */
+static void
+default_positions (MasterLoudnessPosition * pos, gint channels)
+{
+  static const MasterLoudnessPosition six[] = {
+    MASTER_LOUDNESS_POS_FRONT_LEFT, MASTER_LOUDNESS_POS_FRONT_RIGHT,
+    MASTER_LOUDNESS_POS_FRONT_CENTER, MASTER_LOUDNESS_POS_LFE,
+    MASTER_LOUDNESS_POS_SURROUND_LEFT, MASTER_LOUDNESS_POS_SURROUND_RIGHT,
+  };
+  for (gint c = 0; c < channels && c < MASTER_LOUDNESS_MAX_CHANNELS; c++)
+    pos[c] = c < 6 ? six[c] : MASTER_LOUDNESS_POS_LFE;
+  if (channels == 1)
+    pos[0] = MASTER_LOUDNESS_POS_MONO;
+  if (channels == 4) {
+    pos[2] = MASTER_LOUDNESS_POS_SURROUND_LEFT;
+    pos[3] = MASTER_LOUDNESS_POS_SURROUND_RIGHT;
+  }
+  if (channels == 5) {
+    pos[3] = MASTER_LOUDNESS_POS_SURROUND_LEFT;
+    pos[4] = MASTER_LOUDNESS_POS_SURROUND_RIGHT;
+  }
 }
 
 static void
@@ -472,8 +502,15 @@ measure_caps (Measure * m, GstCaps * caps)
   }
   m->info = info;
   m->have_info = TRUE;
-  m->st = ebur128_init ((unsigned) info.channels, (unsigned long) info.rate,
-      EBUR128_MODE_I | EBUR128_MODE_LRA);
+  /* libebur128's default channel map, as the independent meters of the
+   * tests and of earlier versions use it */
+  MasterLoudnessPosition pos[MASTER_LOUDNESS_MAX_CHANNELS];
+  default_positions (pos, info.channels);
+  m->have_ml = master_loudness_init (&m->ml, (unsigned) info.rate,
+      (unsigned) info.channels, pos, MASTER_LOUDNESS_RANGE) == 0;
+  if (m->want_album)
+    m->album_st = ebur128_init ((unsigned) info.channels,
+        (unsigned long) info.rate, EBUR128_MODE_I);
   m->tp = master_truepeak_new (info.channels, m->tp_factor);
   m->conv = g_new (float, CONV_FRAMES * info.channels);
   m->conv_p = g_new (float, CONV_FRAMES * info.channels);
@@ -576,7 +613,7 @@ static void
 measure_buffer (Measure * m, GstBuffer * buf, gboolean peaks)
 {
   GstMapInfo map;
-  if (!m->st || !m->tp || m->format_changed)
+  if (!m->have_ml || !m->tp || m->format_changed)
     return;
   gint bpf = GST_AUDIO_INFO_BPF (&m->info);
   gint ch = GST_AUDIO_INFO_CHANNELS (&m->info);
@@ -597,7 +634,9 @@ measure_buffer (Measure * m, GstBuffer * buf, gboolean peaks)
       m->tp_max = max_abs (m->peaks, b * ch, (float) m->tp_max);
       m->sp_max = max_abs (conv, b * ch, (float) m->sp_max);
     } else {
-      ebur128_add_frames_float (m->st, conv, b);
+      master_loudness_add_f32 (&m->ml, conv, b);
+      if (m->album_st)
+        ebur128_add_frames_float (m->album_st, conv, b);
       if (m->model)
         model_add (m->model, conv, b);
     }
@@ -650,14 +689,15 @@ measure_stats (Measure * m, Stats * s)
   memset (s, 0, sizeof *s);
   s->integrated = s->true_peak = s->sample_peak = -HUGE_VAL;
   s->frames = m->frames;
-  if (!m->st)
+  if (!m->have_ml)
     return;
   s->rate = GST_AUDIO_INFO_RATE (&m->info);
   s->channels = GST_AUDIO_INFO_CHANNELS (&m->info);
-  ebur128_loudness_global (m->st, &s->integrated);
+  s->integrated = master_loudness_integrated (&m->ml);
   if (m->model)
     model_finish (m->model);
-  if (ebur128_loudness_range (m->st, &s->lra) != EBUR128_SUCCESS)
+  s->lra = master_loudness_range (&m->ml);
+  if (!isfinite (s->lra))
     s->lra = 0.0;
   /* flush the true-peak detector's delay with silence */
   if (m->tp) {
@@ -697,6 +737,7 @@ typedef struct
   gdouble limiter_ceiling;      /* dBTP given to masterlimiter */
   gint oversampling;            /* true-peak factor of limiter and check */
   gboolean use_limiter;         /* FALSE: gain alone keeps the ceiling */
+  gboolean album;               /* --album: album loudness measured too */
   gint passes;                  /* analysis + render passes */
   gchar *error;                 /* one line, NULL when fine */
   gboolean done;
@@ -803,37 +844,48 @@ split_element (void)
       "strict-buffer-size=false gapless=false ! " : "";
 }
 
+/* The mastering chain of a render pass (gst-launch syntax): masterchain in
+ * static mode (issue 8), its character stages neutral unless --character
+ * sets them (neutral stages are passthrough or bit-exact), then the static
+ * gain (child "loudnorm") and the true-peak limiter (child "limiter").
+ * Its meter is not needed (the written file is measured at the taps):
+ * chain_configure() sets metering=false, which takes it out of the path
+ * (after gst_parse_bin_from_description() made the ghost pads: it would
+ * take the meter's unlinked pads for the bin's), and sets gain and
+ * ceiling. */
 static gchar *
 chain_description (const Job * j)
 {
-  /* --character: the whole masterchain (tone and dynamics stages set by
-   * the character, then the same static gain and limiter, children
-   * "loudnorm" and "limiter"; the limiter stays in: the stages before it
-   * change the peaks the analysis measured) */
-  if (master_character)
-    return g_strdup_printf ("masterchain name=chain mode=static character=%s "
-        "loudnorm::interval=0 loudnorm::max-gain=60 meter::interval=0 ! "
-        QUEUE, master_character);
-  if (!j->use_limiter)
-    return g_strdup ("masterloudnorm name=ln mode=static interval=0 "
-        "max-gain=60 ! " QUEUE);
-  return g_strdup ("masterloudnorm name=ln mode=static interval=0 "
-      "max-gain=60 ! " QUEUE " ! masterlimiter name=lim ! " QUEUE);
+  return g_strdup_printf ("masterchain name=chain mode=static%s%s "
+      "loudnorm::interval=0 loudnorm::max-gain=60 limiter::interval=0",
+      master_character ? " character=" : "",
+      master_character ? master_character : "");
 }
 
+/* j->use_limiter FALSE: the gain alone keeps the input's true peak (upper
+ * bound) at least NO_LIMIT_ROOM_DB under the ceiling (< 0 dBTP), so every
+ * sample after the gain is under 0 dBFS; the chain's limiter then detects
+ * sample peaks (no oversampling) with a 0 dBFS ceiling: it never acts and
+ * the output is the input times the gain, exactly (neutral character). */
 static void
 chain_configure (const Job * j, GstBin * tail)
 {
   /* gst_bin_get_by_name looks inside masterchain too */
-  GstElement *ln = gst_bin_get_by_name (tail, master_character ? "loudnorm" : "ln");
-  GstElement *lim = gst_bin_get_by_name (tail, master_character ? "limiter" : "lim");
+  GstElement *ln = gst_bin_get_by_name (tail, "loudnorm");
+  GstElement *lim = gst_bin_get_by_name (tail, "limiter");
+  GstElement *chain = gst_bin_get_by_name (tail, "chain");
+  set_prop_if_exists (chain, "metering", "false");
+  gst_object_unref (chain);
   /* static gain = target - measured-integrated = gain_db */
   g_object_set (ln, "target", j->target, "measured-integrated",
       j->target - j->gain_db, NULL);
   if (lim) {
-    gchar *c = g_strdup_printf ("%.4f", j->limiter_ceiling);
+    /* a character's stages before the limiter change the peaks the
+     * analysis measured: the limiter stays in */
+    gboolean limit = j->use_limiter || master_character != NULL;
+    gchar *c = g_strdup_printf ("%.4f", limit ? j->limiter_ceiling : 0.0);
     set_prop_if_exists (lim, "ceiling", c);
-    set_prop_if_exists (lim, "true-peak", "true");
+    set_prop_if_exists (lim, "true-peak", limit ? "true" : "false");
     gchar *os = g_strdup_printf ("%d", j->oversampling);
     set_prop_if_exists (lim, "oversampling", os);
     g_free (os);
@@ -861,11 +913,12 @@ run_pass (Job * j, gboolean render)
    * promise) */
   m->tp_factor = render ? j->oversampling : 4;
   m->want_model = !render;
+  m->want_album = j->album;
   if (render) {
     const OutFormat *f = j->format;
     gchar *chain = chain_description (j);
     desc = g_strdup_printf ("audioconvert ! audio/x-raw,format=F32LE,"
-        "layout=interleaved ! %s%s ! "
+        "layout=interleaved ! %s" QUEUE " ! %s ! " QUEUE " ! "
         "%saudioconvert name=oconv ! capsfilter name=ocaps caps=\"%s\" ! "
         "identity name=peaktap ! " QUEUE " ! identity name=tap ! %s ! "
         "filesink name=sink", split_element (), chain, f->pre, f->raw, f->enc);
@@ -1203,8 +1256,8 @@ album_integrated (Job ** jobs, guint n, gboolean after)
   size_t k = 0;
   for (guint i = 0; i < n; i++) {
     Measure *m = after ? &jobs[i]->out_m : &jobs[i]->in_m;
-    if (!jobs[i]->error && m->st)
-      st[k++] = m->st;
+    if (!jobs[i]->error && m->album_st)
+      st[k++] = m->album_st;
   }
   double l = -HUGE_VAL;
   if (k > 0 && ebur128_loudness_global_multiple (st, k, &l) != EBUR128_SUCCESS)
@@ -2001,9 +2054,9 @@ master_main (int argc, char **argv, gboolean demo)
     fprintf (stderr, "gst-master master: unknown format '%s'\n", format);
     return 2;
   }
-  GstElementFactory *lf = gst_element_factory_find ("masterlimiter");
+  GstElementFactory *lf = gst_element_factory_find ("masterchain");
   if (!lf) {
-    fprintf (stderr, "gst-master master: element masterlimiter not "
+    fprintf (stderr, "gst-master master: element masterchain not "
         "available\n");
     return 1;
   }
@@ -2058,6 +2111,7 @@ master_main (int argc, char **argv, gboolean demo)
   }
   for (guint i = 0; i < n_jobs; i++) {
     Job *j = jobs[i];
+    j->album = o.album;
     j->format = o.format ? o.format : format_by_path (j->out_path);
     if (!j->format) {
       if (n_files > 2 || g_file_test (files[n_files - 1], G_FILE_TEST_IS_DIR))
