@@ -394,15 +394,17 @@ set_metering (GstMasterChain * self, gboolean on)
 {
   if (on == self->metering)
     return;
-  GstPad *target;
+  /* the ghost pad's target is linked to its proxy pad: retarget first
+   * when the limiter's src pad moves to the meter */
+  GstPad *target = stage_pad (self, on ? GST_MASTER_CHAIN_METER :
+      GST_MASTER_CHAIN_LIMITER, "src");
   if (on) {
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), target);
     link_stages (self, GST_MASTER_CHAIN_LIMITER, GST_MASTER_CHAIN_METER);
-    target = stage_pad (self, GST_MASTER_CHAIN_METER, "src");
   } else {
     unlink_stages (self, GST_MASTER_CHAIN_LIMITER, GST_MASTER_CHAIN_METER);
-    target = stage_pad (self, GST_MASTER_CHAIN_LIMITER, "src");
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), target);
   }
-  gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), target);
   gst_object_unref (target);
   self->metering = on;
 }
