@@ -438,13 +438,15 @@ typedef struct
   GstAudioInfo info;
   gboolean have_info;
   guint64 frames;
-  /* Two taps, two streaming threads: loudness (st, frames, conv) after a
-   * queue, peaks (tp, tp_max, sp_max, conv_p, peaks) before it. */
+  /* Two taps: loudness (ml, album_st, frames, conv) and, upstream of it,
+   * peaks (tp, tp_max, sp_max, conv_p, peaks; in the analysis pass the
+   * model instead). Analysis: a queue between them (two threads); render:
+   * one thread, the peak tap first. */
   float *conv;                  /* loudness tap: float frames, CONV_FRAMES */
   float *conv_p;                /* peak tap: float frames, CONV_FRAMES */
   float *peaks;                 /* truepeak readings, CONV_FRAMES frames */
   gboolean format_changed;
-  gboolean want_model;          /* analysis: feed a Model (loudness tap) */
+  gboolean want_model;          /* analysis: feed a Model (peak tap) */
   Model *model;
 } Measure;
 
@@ -671,7 +673,8 @@ measure_probe (Measure * m, GstPadProbeInfo * info, gboolean peaks)
       GstCaps *caps;
       gst_event_parse_caps (e, &caps);
       /* the peak tap (upstream) sees the caps first and sets up both;
-       * the queue between the taps orders it before the loudness tap */
+       * the loudness tap sees them later (after the analysis pass's queue,
+       * or next in the same thread) and only compares */
       measure_caps (m, caps);
     }
   }
