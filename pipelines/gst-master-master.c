@@ -2090,6 +2090,14 @@ master_main (int argc, char **argv, gboolean demo)
   }
   gst_object_unref (lf);
 
+  /* from here on SIGINT/SIGTERM stop the work and remove the temporary
+   * files (made below) */
+  struct sigaction sa, old_int, old_term;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction (SIGINT, &sa, &old_int);
+  sigaction (SIGTERM, &sa, &old_term);
+
   /* collect (IN, OUT) pairs */
   gint n_files = demo ? 0 : argc - 1;
   gchar **files = argv + 1;
@@ -2152,11 +2160,6 @@ master_main (int argc, char **argv, gboolean demo)
       job_prepare (j, &o);
   }
 
-  struct sigaction sa, old_int, old_term;
-  memset (&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction (SIGINT, &sa, &old_int);
-  sigaction (SIGTERM, &sa, &old_term);
 
   progress_opts = &o;
   progress_jobs = jobs;
