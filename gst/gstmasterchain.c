@@ -20,7 +20,10 @@
  * GstMasterChain.prs (transparent, warm, loud, broadcast-safe, speech) that
  * sets the tone and dynamics stages; characters never change the delivery
  * target or ceiling. `multiband` swaps the compressor for the 4-band
- * mastermbcomp (only in NULL or READY).
+ * mastermbcomp (only in NULL or READY). `metering=false` (NULL or READY)
+ * takes the meter out of the signal path, for applications that measure the
+ * output themselves (gst-master does): it then costs nothing and posts no
+ * messages.
  *
  * Channels: every stage but the imager handles 1..8 channels. masterimager
  * is a stereo tool, so for streams that are not stereo the chain takes it
@@ -62,6 +65,7 @@ GST_DEBUG_CATEGORY_STATIC (master_chain_debug);
 #define DEFAULT_MEASURED (-14.0)
 #define DEFAULT_CHARACTER GST_MASTER_CHAIN_CHARACTER_NONE
 #define DEFAULT_MULTIBAND FALSE
+#define DEFAULT_METERING TRUE
 
 #define PRESET_FILE "GstMasterChain.prs"
 
@@ -74,6 +78,7 @@ enum
   PROP_MEASURED_INTEGRATED,
   PROP_CHARACTER,
   PROP_MULTIBAND,
+  PROP_METERING,
 };
 
 /* Factory and child name of each stage, in signal order. */
@@ -378,6 +383,32 @@ replace_comp (GstMasterChain * self, gboolean multiband)
   gst_element_sync_state_with_parent (self->stage[GST_MASTER_CHAIN_COMP]);
 }
 
+/* Puts the meter in or takes it out of the path limiter -> src ghost pad;
+ * NULL/READY only. Out of the path it stays in the bin (reachable as
+ * "meter"), its pads unlinked: gst_bin_find_unlinked_pad() (and so
+ * gst_parse_bin_from_description() with ghost pads) would find them, so an
+ * application building a bin around the chain sets metering=false after
+ * the ghost pads are made. */
+static void
+set_metering (GstMasterChain * self, gboolean on)
+{
+  if (on == self->metering)
+    return;
+  /* the ghost pad's target is linked to its proxy pad: retarget first
+   * when the limiter's src pad moves to the meter */
+  GstPad *target = stage_pad (self, on ? GST_MASTER_CHAIN_METER :
+      GST_MASTER_CHAIN_LIMITER, "src");
+  if (on) {
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), target);
+    link_stages (self, GST_MASTER_CHAIN_LIMITER, GST_MASTER_CHAIN_METER);
+  } else {
+    unlink_stages (self, GST_MASTER_CHAIN_LIMITER, GST_MASTER_CHAIN_METER);
+    gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), target);
+  }
+  gst_object_unref (target);
+  self->metering = on;
+}
+
 /* ---- character presets (GstPreset) ---- */
 
 /* Preset files in search order: the user's, GST_PRESET_PATH, the installed
@@ -566,6 +597,18 @@ gst_master_chain_set_property (GObject * object, guint prop_id,
       }
       break;
     }
+    case PROP_METERING:{
+      GstState state;
+      GST_OBJECT_LOCK (self);
+      state = GST_STATE (self);
+      GST_OBJECT_UNLOCK (self);
+      if (state > GST_STATE_READY) {
+        GST_WARNING_OBJECT (self, "metering can only change in NULL or READY");
+        break;
+      }
+      set_metering (self, g_value_get_boolean (value));
+      break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -633,6 +676,9 @@ gst_master_chain_get_property (GObject * object, guint prop_id,
     case PROP_MULTIBAND:
       g_value_set_boolean (value, self->multiband);
       break;
+    case PROP_METERING:
+      g_value_set_boolean (value, self->metering);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -653,6 +699,7 @@ gst_master_chain_init (GstMasterChain * self)
   self->measured = DEFAULT_MEASURED;
   self->character = DEFAULT_CHARACTER;
   self->multiband = DEFAULT_MULTIBAND;
+  self->metering = DEFAULT_METERING;
 
   for (gint i = 0; i < GST_MASTER_CHAIN_N_STAGES; i++) {
     self->stage[i] = make_stage (self, i, stage_info[i].factory);
@@ -744,6 +791,11 @@ gst_master_chain_class_init (GstMasterChainClass * klass)
           "Use the 4-band compressor mastermbcomp instead of mastercomp "
           "(child 'comp'; its settings restart from defaults)", DEFAULT_MULTIBAND,
           rw | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_METERING,
+      g_param_spec_boolean ("metering", "Metering",
+          "Measure the output with the meter stage (child 'meter'); false "
+          "takes the meter out of the signal path (no cost, no meter "
+          "messages)", DEFAULT_METERING, rw | GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

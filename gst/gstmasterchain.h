@@ -64,6 +64,7 @@ struct _GstMasterChain
   gdouble measured;             /* LUFS, static mode */
   GstMasterChainCharacter character;
   gboolean multiband;
+  gboolean metering;            /* FALSE: the meter is out of the path */
 
   /* imager bypass for non-stereo streams (streaming thread, under
    * `relink_lock`) */

@@ -5,9 +5,10 @@
  *   gst-master master            (no files: master a built-in demo signal)
  *
  * For each file: an analysis pass measures integrated loudness (BS.1770,
- * libebur128 on the decoded stream), then render passes run
- *   decode ! audioconvert ! masterloudnorm (static gain g) !
- *   masterlimiter (ceiling) ! audioconvert (dither) ! encoder ! temp file
+ * dsp/loudness on the decoded stream), then render passes run
+ *   decode ! audioconvert ! masterchain (character stages, static gain g,
+ *   true-peak limiter at the ceiling) ! audioconvert (dither) ! encoder !
+ *   temp file
  * and measure what is written (after quantisation). The first gain is
  * target - measured, rendered without the limiter when the gain alone keeps
  * the input's true peak under the ceiling (exact in one pass); when the
@@ -53,6 +54,7 @@
 #include "gst-master-master.h"
 #include "gstmasterloudnorm.h"
 #include "limiter.h"
+#include "loudness.h"
 #include "truepeak.h"
 
 GST_PLUGIN_STATIC_DECLARE (mastering);
@@ -65,6 +67,12 @@ GST_PLUGIN_STATIC_DECLARE (mastering);
 /* Room (dB) under the ceiling within which the gain alone may bring the
  * input's true peak (upper bound) and render without the limiter. */
 #define NO_LIMIT_ROOM_DB 0.1
+/* Largest under-read (dB) of the BS.1770 4x true-peak reading of the
+ * analysis (about 0.55 dB near 0.45 fs): added to make it an upper bound
+ * for the decision above. Should it still fall short, the render pass's
+ * check of the written file (a stricter detector) sees the peak over the
+ * ceiling and the next pass uses the limiter. */
+#define METER_TP_MARGIN_DB 0.6
 /* Room (dB) the limiter's ceiling starts under the requested one. */
 #define LIMITER_ROOM_DB 0.01
 /* Render passes whose offset from the model corrects it for the next. */
@@ -413,25 +421,32 @@ model_gate (const double *hist_z, const guint32 * hist_n)
   return res;
 }
 
-/* ---- measurement (libebur128 on the stream at a tap) ---- */
+/* ---- measurement (MasterLoudness on the stream at a tap) ---- */
 
 typedef struct
 {
-  ebur128_state *st;            /* loudness, LRA */
+  MasterLoudness ml;            /* loudness, LRA (dsp/loudness) */
+  gboolean have_ml;             /* ml initialised */
+  gboolean want_album;          /* album mode: also feed album_st */
+  ebur128_state *album_st;      /* album gating over several files
+                                 * (ebur128_loudness_global_multiple) */
   MasterTruePeak *tp;           /* 8x true peak (dsp/truepeak) */
-  int tp_factor;                /* true-peak oversampling: 4 or 8 */
+  int tp_factor;                /* true-peak oversampling: 4 or 8; 0: the
+                                 * meter-grade reading of ml (analysis) */
   double tp_max;                /* largest reading, linear */
   double sp_max;                /* largest sample, linear */
   GstAudioInfo info;
   gboolean have_info;
   guint64 frames;
-  /* Two taps, two streaming threads: loudness (st, frames, conv) after a
-   * queue, peaks (tp, tp_max, sp_max, conv_p, peaks) before it. */
+  /* Two taps: loudness (ml, album_st, frames, conv) and, upstream of it,
+   * peaks (tp, tp_max, sp_max, conv_p, peaks; in the analysis pass the
+   * model instead). Analysis: a queue between them (two threads); render:
+   * one thread, the peak tap first. */
   float *conv;                  /* loudness tap: float frames, CONV_FRAMES */
   float *conv_p;                /* peak tap: float frames, CONV_FRAMES */
   float *peaks;                 /* truepeak readings, CONV_FRAMES frames */
   gboolean format_changed;
-  gboolean want_model;          /* analysis: feed a Model (loudness tap) */
+  gboolean want_model;          /* analysis: feed a Model (peak tap) */
   Model *model;
 } Measure;
 
@@ -448,14 +463,39 @@ typedef struct
 static void
 measure_clear (Measure * m)
 {
-  if (m->st)
-    ebur128_destroy (&m->st);
+  master_loudness_clear (&m->ml);
+  if (m->album_st)
+    ebur128_destroy (&m->album_st);
   master_truepeak_free (m->tp);
   g_free (m->conv);
   g_free (m->conv_p);
   g_free (m->peaks);
   model_free (m->model);
   memset (m, 0, sizeof *m);
+}
+
+/* libebur128's default map: 4 ch L R Ls Rs, 5 ch L R C Ls Rs, else
+ * L R C (LFE) Ls Rs and further channels unused; 1 ch weighs 1.0. */
+static void
+default_positions (MasterLoudnessPosition * pos, gint channels)
+{
+  static const MasterLoudnessPosition six[] = {
+    MASTER_LOUDNESS_POS_FRONT_LEFT, MASTER_LOUDNESS_POS_FRONT_RIGHT,
+    MASTER_LOUDNESS_POS_FRONT_CENTER, MASTER_LOUDNESS_POS_LFE,
+    MASTER_LOUDNESS_POS_SURROUND_LEFT, MASTER_LOUDNESS_POS_SURROUND_RIGHT,
+  };
+  for (gint c = 0; c < channels && c < MASTER_LOUDNESS_MAX_CHANNELS; c++)
+    pos[c] = c < 6 ? six[c] : MASTER_LOUDNESS_POS_LFE;
+  if (channels == 1)
+    pos[0] = MASTER_LOUDNESS_POS_MONO;
+  if (channels == 4) {
+    pos[2] = MASTER_LOUDNESS_POS_SURROUND_LEFT;
+    pos[3] = MASTER_LOUDNESS_POS_SURROUND_RIGHT;
+  }
+  if (channels == 5) {
+    pos[3] = MASTER_LOUDNESS_POS_SURROUND_LEFT;
+    pos[4] = MASTER_LOUDNESS_POS_SURROUND_RIGHT;
+  }
 }
 
 static void
@@ -472,9 +512,18 @@ measure_caps (Measure * m, GstCaps * caps)
   }
   m->info = info;
   m->have_info = TRUE;
-  m->st = ebur128_init ((unsigned) info.channels, (unsigned long) info.rate,
-      EBUR128_MODE_I | EBUR128_MODE_LRA);
-  m->tp = master_truepeak_new (info.channels, m->tp_factor);
+  /* libebur128's default channel map, as the independent meters of the
+   * tests and of earlier versions use it */
+  MasterLoudnessPosition pos[MASTER_LOUDNESS_MAX_CHANNELS];
+  default_positions (pos, info.channels);
+  m->have_ml = master_loudness_init (&m->ml, (unsigned) info.rate,
+      (unsigned) info.channels, pos, MASTER_LOUDNESS_RANGE
+      | (m->tp_factor > 0 ? 0 : MASTER_LOUDNESS_TRUE_PEAK)) == 0;
+  if (m->want_album)
+    m->album_st = ebur128_init ((unsigned) info.channels,
+        (unsigned long) info.rate, EBUR128_MODE_I);
+  if (m->tp_factor > 0)
+    m->tp = master_truepeak_new (info.channels, m->tp_factor);
   m->conv = g_new (float, CONV_FRAMES * info.channels);
   m->conv_p = g_new (float, CONV_FRAMES * info.channels);
   m->peaks = g_new (float, CONV_FRAMES * info.channels);
@@ -576,7 +625,7 @@ static void
 measure_buffer (Measure * m, GstBuffer * buf, gboolean peaks)
 {
   GstMapInfo map;
-  if (!m->st || !m->tp || m->format_changed)
+  if (!m->have_ml || (m->tp_factor > 0 && !m->tp) || m->format_changed)
     return;
   gint bpf = GST_AUDIO_INFO_BPF (&m->info);
   gint ch = GST_AUDIO_INFO_CHANNELS (&m->info);
@@ -587,7 +636,12 @@ measure_buffer (Measure * m, GstBuffer * buf, gboolean peaks)
   while (done < n) {
     gsize b = MIN (CONV_FRAMES, n - done);
     to_float (m, conv, map.data + done * bpf, b);
-    if (peaks) {
+    if (peaks && !m->tp) {
+      /* analysis: the model in this thread (with the decoder), loudness
+       * and peaks in the other */
+      if (m->model)
+        model_add (m->model, conv, b);
+    } else if (peaks) {
       /* only the largest reading counts: readings under the largest so far
        * need no refinement (the detector may skip it below the floor, and
        * still reads <= floor there) */
@@ -597,9 +651,9 @@ measure_buffer (Measure * m, GstBuffer * buf, gboolean peaks)
       m->tp_max = max_abs (m->peaks, b * ch, (float) m->tp_max);
       m->sp_max = max_abs (conv, b * ch, (float) m->sp_max);
     } else {
-      ebur128_add_frames_float (m->st, conv, b);
-      if (m->model)
-        model_add (m->model, conv, b);
+      master_loudness_add_f32 (&m->ml, conv, b);
+      if (m->album_st)
+        ebur128_add_frames_float (m->album_st, conv, b);
     }
     done += b;
   }
@@ -619,7 +673,8 @@ measure_probe (Measure * m, GstPadProbeInfo * info, gboolean peaks)
       GstCaps *caps;
       gst_event_parse_caps (e, &caps);
       /* the peak tap (upstream) sees the caps first and sets up both;
-       * the queue between the taps orders it before the loudness tap */
+       * the loudness tap sees them later (after the analysis pass's queue,
+       * or next in the same thread) and only compares */
       measure_caps (m, caps);
     }
   }
@@ -650,14 +705,15 @@ measure_stats (Measure * m, Stats * s)
   memset (s, 0, sizeof *s);
   s->integrated = s->true_peak = s->sample_peak = -HUGE_VAL;
   s->frames = m->frames;
-  if (!m->st)
+  if (!m->have_ml)
     return;
   s->rate = GST_AUDIO_INFO_RATE (&m->info);
   s->channels = GST_AUDIO_INFO_CHANNELS (&m->info);
-  ebur128_loudness_global (m->st, &s->integrated);
+  s->integrated = master_loudness_integrated (&m->ml);
   if (m->model)
     model_finish (m->model);
-  if (ebur128_loudness_range (m->st, &s->lra) != EBUR128_SUCCESS)
+  s->lra = master_loudness_range (&m->ml);
+  if (!isfinite (s->lra))
     s->lra = 0.0;
   /* flush the true-peak detector's delay with silence */
   if (m->tp) {
@@ -672,12 +728,21 @@ measure_stats (Measure * m, Stats * s)
       tail -= b;
     }
   }
+  if (!m->tp) {
+    /* analysis: MasterLoudness's BS.1770 (4x) reading, which may lie under
+     * the real peak by up to about 0.55 dB near 0.45 fs */
+    m->sp_max = master_loudness_sample_peak (&m->ml, -1);
+    m->tp_max = master_loudness_true_peak (&m->ml, -1);
+    if (!isfinite (m->tp_max))
+      m->tp_max = m->sp_max;
+  }
   s->true_peak = lin_to_db (MAX (m->tp_max, m->sp_max));
   s->sample_peak = lin_to_db (m->sp_max);
   /* the reading may lie under the real peak by the detector's margin
    * (about 0.02 dB at 8x): the ceiling check uses the upper bound */
   s->true_peak_bound = m->tp ? s->true_peak
-      + 20.0 * log10 (master_truepeak_get_margin (m->tp)) : s->true_peak;
+      + 20.0 * log10 (master_truepeak_get_margin (m->tp))
+      : s->true_peak + METER_TP_MARGIN_DB;
 }
 
 /* ---- jobs ---- */
@@ -697,6 +762,7 @@ typedef struct
   gdouble limiter_ceiling;      /* dBTP given to masterlimiter */
   gint oversampling;            /* true-peak factor of limiter and check */
   gboolean use_limiter;         /* FALSE: gain alone keeps the ceiling */
+  gboolean album;               /* --album: album loudness measured too */
   gint passes;                  /* analysis + render passes */
   gchar *error;                 /* one line, NULL when fine */
   gboolean done;
@@ -744,7 +810,7 @@ job_free (Job * j)
 }
 
 /* --character: masterchain character preset for the render passes (NULL:
- * masterloudnorm ! masterlimiter only) */
+ * the chain's neutral stages, so only the gain and the limiter act) */
 static const gchar *master_character;
 
 /* decodebin's audio pad -> the tail bin's ghost sink pad */
@@ -773,20 +839,20 @@ set_prop_if_exists (GstElement * e, const gchar * name, const gchar * value)
   return TRUE;
 }
 
-/* Queues split a pass into threads (decode | limiter | measure + encode)
- * so that it uses more than one core; bounded, so memory stays constant. */
-#define QUEUE "queue max-size-buffers=16 max-size-bytes=0 max-size-time=0"
+/* Queues split a pass into threads so that it uses more than one core;
+ * bounded (8 buffers of 500 ms), so memory stays constant. Analysis:
+ * decode + model | loudness and true peak. Render: decode | masterchain |
+ * output conversion + measurement + encoding. (A queue between the output
+ * peak and loudness taps, as before, costs more in wake-ups than it gains
+ * on two cores: the chain's thread is the longest.) */
+#define QUEUE "queue max-size-buffers=8 max-size-bytes=0 max-size-time=0"
 
-/* The mastering chain of a render pass, between the decoded F32 stream and
- * the output conversion (gst-launch syntax): static gain, then the true-peak
- * limiter unless the gain alone keeps the ceiling (j->use_limiter FALSE:
- * the input's true peak plus the gain is under it, so the output is the
- * input times the gain, exactly). chain_configure() sets it up. */
 /* Decoders hand out small buffers (wavparse: 40 ms): every buffer costs a
  * wake-up per queue and per element. audiobuffersplit (gst-plugins-bad)
- * regroups the decoded stream into 200 ms buffers (the last one shorter;
- * nothing dropped or added), about 10 % less wall time; without it the
- * chain runs as it is. */
+ * regroups the decoded stream into 500 ms buffers (the last one shorter;
+ * nothing dropped or added) before the conversion to F32: a third of the
+ * context switches of 200 ms buffers and about 5 % less CPU time; without
+ * it the chain runs as it is. */
 static const gchar *
 split_element (void)
 {
@@ -799,41 +865,52 @@ split_element (void)
       gst_object_unref (f);
     g_once_init_leave (&once, 1);
   }
-  return have ? "audiobuffersplit output-buffer-duration=1/5 "
+  return have ? "audiobuffersplit output-buffer-duration=1/2 "
       "strict-buffer-size=false gapless=false ! " : "";
 }
 
+/* The mastering chain of a render pass (gst-launch syntax): masterchain in
+ * static mode (issue 8), its character stages neutral unless --character
+ * sets them (neutral stages are passthrough or bit-exact), then the static
+ * gain (child "loudnorm") and the true-peak limiter (child "limiter").
+ * Its meter is not needed (the written file is measured at the taps):
+ * chain_configure() sets metering=false, which takes it out of the path
+ * (after gst_parse_bin_from_description() made the ghost pads: it would
+ * take the meter's unlinked pads for the bin's), and sets gain and
+ * ceiling. */
 static gchar *
 chain_description (const Job * j)
 {
-  /* --character: the whole masterchain (tone and dynamics stages set by
-   * the character, then the same static gain and limiter, children
-   * "loudnorm" and "limiter"; the limiter stays in: the stages before it
-   * change the peaks the analysis measured) */
-  if (master_character)
-    return g_strdup_printf ("masterchain name=chain mode=static character=%s "
-        "loudnorm::interval=0 loudnorm::max-gain=60 meter::interval=0 ! "
-        QUEUE, master_character);
-  if (!j->use_limiter)
-    return g_strdup ("masterloudnorm name=ln mode=static interval=0 "
-        "max-gain=60 ! " QUEUE);
-  return g_strdup ("masterloudnorm name=ln mode=static interval=0 "
-      "max-gain=60 ! " QUEUE " ! masterlimiter name=lim ! " QUEUE);
+  return g_strdup_printf ("masterchain name=chain mode=static%s%s "
+      "loudnorm::interval=0 loudnorm::max-gain=60 limiter::interval=0",
+      master_character ? " character=" : "",
+      master_character ? master_character : "");
 }
 
+/* j->use_limiter FALSE: the gain alone keeps the input's true peak (upper
+ * bound) at least NO_LIMIT_ROOM_DB under the ceiling (< 0 dBTP), so every
+ * sample after the gain is under 0 dBFS; the chain's limiter then detects
+ * sample peaks (no oversampling) with a 0 dBFS ceiling: it never acts and
+ * the output is the input times the gain, exactly (neutral character). */
 static void
 chain_configure (const Job * j, GstBin * tail)
 {
   /* gst_bin_get_by_name looks inside masterchain too */
-  GstElement *ln = gst_bin_get_by_name (tail, master_character ? "loudnorm" : "ln");
-  GstElement *lim = gst_bin_get_by_name (tail, master_character ? "limiter" : "lim");
+  GstElement *ln = gst_bin_get_by_name (tail, "loudnorm");
+  GstElement *lim = gst_bin_get_by_name (tail, "limiter");
+  GstElement *chain = gst_bin_get_by_name (tail, "chain");
+  set_prop_if_exists (chain, "metering", "false");
+  gst_object_unref (chain);
   /* static gain = target - measured-integrated = gain_db */
   g_object_set (ln, "target", j->target, "measured-integrated",
       j->target - j->gain_db, NULL);
   if (lim) {
-    gchar *c = g_strdup_printf ("%.4f", j->limiter_ceiling);
+    /* a character's stages before the limiter change the peaks the
+     * analysis measured: the limiter stays in */
+    gboolean limit = j->use_limiter || master_character != NULL;
+    gchar *c = g_strdup_printf ("%.4f", limit ? j->limiter_ceiling : 0.0);
     set_prop_if_exists (lim, "ceiling", c);
-    set_prop_if_exists (lim, "true-peak", "true");
+    set_prop_if_exists (lim, "true-peak", limit ? "true" : "false");
     gchar *os = g_strdup_printf ("%d", j->oversampling);
     set_prop_if_exists (lim, "oversampling", os);
     g_free (os);
@@ -854,25 +931,28 @@ run_pass (Job * j, gboolean render)
   Measure *m = render ? &j->out_m : &j->in_m;
 
   measure_clear (m);
-  /* the input's true peak is only reported: 4x is enough; the output's is
-   * checked against the ceiling with the detector's worst-case margin
-   * added, at the limiter's factor (the limiter aims under the ceiling by
-   * the same margin, so the check passes exactly when the limiter kept its
-   * promise) */
-  m->tp_factor = render ? j->oversampling : 4;
+  /* the input's true peak is reported and decides whether the render
+   * needs the limiter: MasterLoudness's meter-grade reading (cheap), plus
+   * METER_TP_MARGIN_DB for the decision, which the output's measurement
+   * checks anyway. The output's is checked against the ceiling with the
+   * detector's worst-case margin added, at the limiter's factor (the
+   * limiter aims under the ceiling by the same margin, so the check passes
+   * exactly when the limiter kept its promise) */
+  m->tp_factor = render ? j->oversampling : 0;
   m->want_model = !render;
+  m->want_album = j->album;
   if (render) {
     const OutFormat *f = j->format;
     gchar *chain = chain_description (j);
-    desc = g_strdup_printf ("audioconvert ! audio/x-raw,format=F32LE,"
-        "layout=interleaved ! %s%s ! "
+    desc = g_strdup_printf ("%saudioconvert ! audio/x-raw,format=F32LE,"
+        "layout=interleaved ! " QUEUE " ! %s ! " QUEUE " ! "
         "%saudioconvert name=oconv ! capsfilter name=ocaps caps=\"%s\" ! "
-        "identity name=peaktap ! " QUEUE " ! identity name=tap ! %s ! "
+        "identity name=peaktap ! identity name=tap ! %s ! "
         "filesink name=sink", split_element (), chain, f->pre, f->raw, f->enc);
     g_free (chain);
   } else {
-    desc = g_strdup_printf ("audioconvert ! audio/x-raw,format=F32LE,"
-        "layout=interleaved ! %sidentity name=peaktap ! " QUEUE " ! "
+    desc = g_strdup_printf ("%saudioconvert ! audio/x-raw,format=F32LE,"
+        "layout=interleaved ! identity name=peaktap ! " QUEUE " ! "
         "identity name=tap ! fakesink name=sink sync=false", split_element ());
   }
   GstElement *tail = gst_parse_bin_from_description (desc, TRUE, &err);
@@ -1203,8 +1283,8 @@ album_integrated (Job ** jobs, guint n, gboolean after)
   size_t k = 0;
   for (guint i = 0; i < n; i++) {
     Measure *m = after ? &jobs[i]->out_m : &jobs[i]->in_m;
-    if (!jobs[i]->error && m->st)
-      st[k++] = m->st;
+    if (!jobs[i]->error && m->album_st)
+      st[k++] = m->album_st;
   }
   double l = -HUGE_VAL;
   if (k > 0 && ebur128_loudness_global_multiple (st, k, &l) != EBUR128_SUCCESS)
@@ -1935,9 +2015,10 @@ master_main (int argc, char **argv, gboolean demo)
     {"tolerance", 0, 0, G_OPTION_ARG_DOUBLE, &tolerance,
         "Largest accepted distance from target, LU (default 0.05)", "LU"},
     {"character", 0, 0, G_OPTION_ARG_STRING, &character,
-        "Render through masterchain with this character: transparent, warm, "
-          "loud, broadcast-safe, speech (EQ, compression, saturation, "
-          "imaging before the gain and the limiter)", "NAME"},
+        "masterchain character: transparent (default: tone and dynamics "
+          "stages neutral), warm, loud, broadcast-safe, speech (EQ, "
+          "compression, saturation, imaging before the gain and the "
+          "limiter)", "NAME"},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new (demo ? "- master a built-in "
@@ -2001,13 +2082,21 @@ master_main (int argc, char **argv, gboolean demo)
     fprintf (stderr, "gst-master master: unknown format '%s'\n", format);
     return 2;
   }
-  GstElementFactory *lf = gst_element_factory_find ("masterlimiter");
+  GstElementFactory *lf = gst_element_factory_find ("masterchain");
   if (!lf) {
-    fprintf (stderr, "gst-master master: element masterlimiter not "
+    fprintf (stderr, "gst-master master: element masterchain not "
         "available\n");
     return 1;
   }
   gst_object_unref (lf);
+
+  /* from here on SIGINT/SIGTERM stop the work and remove the temporary
+   * files (made below) */
+  struct sigaction sa, old_int, old_term;
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction (SIGINT, &sa, &old_int);
+  sigaction (SIGTERM, &sa, &old_term);
 
   /* collect (IN, OUT) pairs */
   gint n_files = demo ? 0 : argc - 1;
@@ -2058,6 +2147,7 @@ master_main (int argc, char **argv, gboolean demo)
   }
   for (guint i = 0; i < n_jobs; i++) {
     Job *j = jobs[i];
+    j->album = o.album;
     j->format = o.format ? o.format : format_by_path (j->out_path);
     if (!j->format) {
       if (n_files > 2 || g_file_test (files[n_files - 1], G_FILE_TEST_IS_DIR))
@@ -2070,11 +2160,6 @@ master_main (int argc, char **argv, gboolean demo)
       job_prepare (j, &o);
   }
 
-  struct sigaction sa, old_int, old_term;
-  memset (&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction (SIGINT, &sa, &old_int);
-  sigaction (SIGTERM, &sa, &old_term);
 
   progress_opts = &o;
   progress_jobs = jobs;

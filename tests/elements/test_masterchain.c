@@ -475,6 +475,68 @@ GST_START_TEST (test_meter_messages)
 }
 GST_END_TEST;
 
+/* Plays `pipe` to EOS; returns the number of mastermeter messages, the
+ * number of buffers fakesink "sink" got in *buffers. */
+static guint
+play_count_meter (GstElement * pipe, guint * buffers)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  GstBus *bus = gst_element_get_bus (pipe);
+  guint meter_msgs = 0;
+  gboolean done = FALSE;
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  while (!done) {
+    GstMessage *m = gst_bus_timed_pop (bus, 20 * GST_SECOND);
+    fail_unless (m != NULL, "timeout");
+    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT
+        && gst_message_has_name (m, "mastermeter"))
+      meter_msgs++;
+    else if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS)
+      done = TRUE;
+    else if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR)
+      fail ("error message");
+    gst_message_unref (m);
+  }
+  guint64 n = 0;
+  GstStructure *st = NULL;
+  g_object_get (sink, "stats", &st, NULL);
+  gst_structure_get_uint64 (st, "rendered", &n);
+  gst_structure_free (st);
+  *buffers = (guint) n;
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (bus);
+  return meter_msgs;
+}
+
+/* metering=false takes the meter out of the path (no meter messages, every
+ * buffer still arrives); true puts it back. */
+GST_START_TEST (test_metering_off)
+{
+  GstElement *pipe = gst_parse_launch ("audiotestsrc num-buffers=50 wave=pink-noise ! "
+      "audio/x-raw,format=F32LE,rate=48000,channels=2 ! masterchain name=c metering=false ! "
+      "fakesink name=sink sync=false", NULL);
+  fail_unless (pipe != NULL);
+  GstElement *chain = gst_bin_get_by_name (GST_BIN (pipe), "c");
+  gboolean on = TRUE;
+  g_object_get (chain, "metering", &on, NULL);
+  fail_if (on);
+  guint buffers = 0;
+  guint msgs = play_count_meter (pipe, &buffers);
+  g_print ("metering off: %u meter messages, %u buffers\n", msgs, buffers);
+  fail_unless_equals_int (msgs, 0);
+  fail_unless (buffers >= 50, "%u buffers", buffers);
+  g_object_set (chain, "metering", TRUE, NULL);
+  msgs = play_count_meter (pipe, &buffers);
+  g_print ("metering on again: %u meter messages, %u buffers\n", msgs, buffers);
+  if (have_factory ("mastermeter"))
+    fail_unless (msgs > 0);
+  fail_unless (buffers >= 50, "%u buffers", buffers);
+  gst_object_unref (chain);
+  gst_object_unref (pipe);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_multiband_switch)
 {
   GstElement *chain = gst_object_ref_sink (gst_element_factory_make ("masterchain", NULL));
@@ -511,6 +573,7 @@ masterchain_suite (void)
   tcase_add_test (tc, test_renegotiate_channels);
   tcase_add_test (tc, test_latency);
   tcase_add_test (tc, test_meter_messages);
+  tcase_add_test (tc, test_metering_off);
   tcase_add_test (tc, test_multiband_switch);
   return s;
 }

@@ -3,7 +3,8 @@
  * Generated programme (quiet, dynamic, dense, with silences) mastered to
  * -23, -16, -14 and -9 LUFS: the written file measured by an independent
  * libebur128 instance is within 0.1 LU of target, its 16x true peak at most
- * ceiling + 0.05 dB, and it has as many frames as the input. Album mode
+ * ceiling + 0.05 dB, and it has as many frames as the input. When the
+ * gain alone keeps the ceiling, the output is the input times the gain. Album mode
  * keeps relative loudness within 0.1 LU. 16-bit output (dither) still meets
  * the ceiling. Bad input (missing, undecodable, unwritable folder, OUT == IN,
  * existing OUT): one clear line, non-zero exit, input untouched, no stray
@@ -277,6 +278,63 @@ test_targets (void)
     g_free (in);
     g_free (x);
   }
+}
+
+/* A JSON number field of the report, NAN when absent. */
+static double
+json_field (const gchar * json, const gchar * key)
+{
+  gchar *k = g_strdup_printf ("\"%s\": ", key);
+  const gchar *p = json ? strstr (json, k) : NULL;
+  double v = p ? g_ascii_strtod (p + strlen (k), NULL) : NAN;
+  g_free (k);
+  return v;
+}
+
+/* The gain alone keeps the ceiling (a quieter target): masterchain renders
+ * without limiting, so the written float file is the input times the gain,
+ * sample by sample (float rounding only), in one render pass. */
+static void
+test_gain_only (void)
+{
+  gsize frames;
+  float *x = make_programme (PROGRAMME_MUSIC, 11, &frames, -16.0);
+  gchar *in = g_strdup_printf ("%s/gainonly.wav", tmpdir);
+  gchar *out = g_strdup_printf ("%s/gainonly-out.wav", tmpdir);
+  write_wav_f32 (in, x, frames, 2);
+  gchar *args = g_strdup_printf ("master --json --force --target -23 "
+      "--format wav32f '%s' '%s'", in, out);
+  Run r = run (args);
+  CHECK (r.status == 0, "gain only: exit %d: %s", r.status, r.err);
+  double g = json_field (r.out, "gain_db");
+  double passes = json_field (r.out, "passes");
+  gsize n = 0;
+  gint ch = 0, bits = 0;
+  float *y = read_wav (out, &n, &ch, &bits);
+  CHECK (y != NULL && n == frames && ch == 2, "gain only: output");
+  if (y && n == frames && isfinite (g)) {
+    const double gl = pow (10.0, g / 20.0);
+    double worst = 0.0;
+    for (gsize i = 0; i < n * 2; i++) {
+      double e = fabs (y[i] - x[i] * gl) / (fabs (x[i] * gl) + 1e-30);
+      if (x[i] != 0.0f && e > worst)
+        worst = e;
+      if (x[i] == 0.0f && y[i] != 0.0f)
+        worst = HUGE_VAL;
+    }
+    NOTE ("gain only: gain %+.3f dB, %.0f passes, largest relative "
+        "difference from input x gain %.2e", g, passes, worst);
+    CHECK (worst <= 1e-6, "gain only: output differs from input x gain by "
+        "%.2e (relative)", worst);
+    CHECK (passes == 2, "gain only: %.0f passes (1 analysis + 1 render "
+        "expected)", passes);
+  }
+  g_free (y);
+  run_clear (&r);
+  g_free (args);
+  g_free (in);
+  g_free (out);
+  g_free (x);
 }
 
 /* 16-bit (TPDF-HF dither + noise shaping) and 24-bit output. */
@@ -596,6 +654,8 @@ main (int argc, char **argv)
   const gchar *only = argc > 1 ? argv[1] : NULL;
   if (!only || !strcmp (only, "targets"))
     test_targets ();
+  if (!only || !strcmp (only, "gainonly"))
+    test_gain_only ();
   if (!only || !strcmp (only, "formats"))
     test_formats ();
   if (!only || !strcmp (only, "album"))
