@@ -53,6 +53,7 @@
 #include "gst-master-common.h"
 #include "gst-master-master.h"
 #include "gstmasterloudnorm.h"
+#include "kweight.h"
 #include "limiter.h"
 #include "loudness.h"
 #include "truepeak.h"
@@ -204,22 +205,16 @@ model_new (int rate, int channels)
   md->f = tmpfile ();
   md->failed = md->f == NULL;
   md->z = g_new0 (double, 4 * channels);
-  /* the BS.1770 K-weighting at any rate, as libebur128 designs it */
-  double f0 = 1681.974450955533, G = 3.999843853973347,
-      Q = 0.7071752369554196;
-  double K = tan (G_PI * f0 / rate), Vh = pow (10.0, G / 20.0),
-      Vb = pow (Vh, 0.4996667741545416), a0 = 1.0 + K / Q + K * K;
-  md->pb0 = (Vh + Vb * K / Q + K * K) / a0;
-  md->pb1 = 2.0 * (K * K - Vh) / a0;
-  md->pb2 = (Vh - Vb * K / Q + K * K) / a0;
-  md->pa1 = 2.0 * (K * K - 1.0) / a0;
-  md->pa2 = (1.0 - K / Q + K * K) / a0;
-  f0 = 38.13547087602444;
-  Q = 0.5003270373238773;
-  K = tan (G_PI * f0 / rate);
-  a0 = 1.0 + K / Q + K * K;
-  md->ra1 = 2.0 * (K * K - 1.0) / a0;
-  md->ra2 = (1.0 - K / Q + K * K) / a0;
+  /* the BS.1770 K-weighting at any rate (as the meters design it) */
+  MasterKWeight kw;
+  master_kweight_design (&kw, rate);
+  md->pb0 = kw.b0;
+  md->pb1 = kw.b1;
+  md->pb2 = kw.b2;
+  md->pa1 = kw.a1;
+  md->pa2 = kw.a2;
+  md->ra1 = kw.r1;
+  md->ra2 = kw.r2;
   return md;
 }
 
