@@ -1,5 +1,6 @@
 /* gst-mastering: Linkwitz-Riley band splitter. See crossover.h. */
 #include "crossover.h"
+#include "simd.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -491,18 +492,12 @@ tree_kernel (MasterCrossover * x, double *const *bands, const double *src,
   return !(chk[0] == 0.0 && chk[1] == 0.0);
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define XO_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#else
-#define XO_CLONES
-#endif
 
 typedef int (*XoKernel) (MasterCrossover *, double *const *, const double *,
     int, size_t, int);
 
 #define DEFINE_KERNEL(NB, NS, PAIR)                                          \
-XO_CLONES static int                                                         \
+MASTER_CLONES_V3 static int                                                         \
 tree_##NB##_##NS##_##PAIR (MasterCrossover * x, double *const *bands,        \
     const double *src, int n, size_t off, int c0)                            \
 {                                                                            \

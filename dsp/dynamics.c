@@ -1,5 +1,6 @@
 /* gst-mastering: dynamics (compressor) core. See dynamics.h for the model. */
 #include "dynamics.h"
+#include "simd.h"
 
 #include "fastmath.h"
 
@@ -344,15 +345,8 @@ master_dynamics_reset (MasterDynamics * d)
   d->mix_cur = d->mix_target;
 }
 
-/* Scalar hot loops get an AVX2/FMA clone next to the default one (as
- * truepeak.c's fir_phase); not under ASan, which does not support ifuncs. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define DYN_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#else
-#define DYN_CLONES
-#endif
-
+/* Scalar hot loops get an AVX2/FMA clone next to the default one
+ * (MASTER_CLONES_V3, simd.h). */
 /* scalar gain computer, the same curve as gain_computer_v4 */
 static inline double
 gain_computer_1 (const MasterDynamics * d, double x)
@@ -436,7 +430,7 @@ smooth_gr (MasterDynamics * d, int c, double xl)
  * place; returns the largest smoothed reduction.  The plain release path
  * keeps its two recursions in registers: its loop-carried chain (release
  * follower: one multiply-add and a max) bounds the whole compressor. */
-DYN_CLONES static double
+MASTER_CLONES_V3 static double
 smooth_run (MasterDynamics * d, int c, double *gr, int stride, int n)
 {
   double grmax = 0.0;
@@ -743,7 +737,7 @@ request_from_db_c (const MasterDynamics * d, double *req, const double *x,
 
 /* Fills d->gain (linked: one gain per frame; else interleaved per
  * channel) for the sidechain sc of n frames; returns 1 when linked. */
-DYN_CLONES static int
+MASTER_CLONES_V3 static int
 compute_gains (MasterDynamics * d, const double *sc, int n)
 {
   const int C = d->channels;

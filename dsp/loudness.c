@@ -1,5 +1,6 @@
 /* gst-mastering: BS.1770 / EBU R128 loudness measurement. See loudness.h. */
 #include "loudness.h"
+#include "simd.h"
 #include "kweight.h"
 #include "nonfinite.h"
 
@@ -25,12 +26,6 @@ typedef double v2du __attribute__ ((vector_size (16), aligned (8)));
 typedef long long v2l __attribute__ ((vector_size (16)));
 typedef long long v4l __attribute__ ((vector_size (32)));
 typedef double v4du __attribute__ ((vector_size (32), aligned (8)));
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define MASTER_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#else
-#define MASTER_CLONES
-#endif
 
 /* branch-free |x| and max on vectors (andpd / cmppd + blend) */
 #define V4_ABS_MASK ((v4l) { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX })
@@ -492,13 +487,13 @@ tp_scan (const double (*coef)[32], const double *x, size_t n, const int P,
   return mx;
 }
 
-MASTER_CLONES static double
+MASTER_CLONES_V3 static double
 tp_scan_4x (const double (*coef)[32], const double *x, size_t n)
 {
   return tp_scan (coef, x, n, 3, 12);
 }
 
-MASTER_CLONES static double
+MASTER_CLONES_V3 static double
 tp_scan_2x (const double (*coef)[32], const double *x, size_t n)
 {
   return tp_scan (coef, x, n, 1, 24);
@@ -665,7 +660,7 @@ energy_stereo (double *restrict e, const double *restrict z, size_t n,
 /* Filter @n frames of @src through the K-weighting of each channel and
  * write the weighted energy of every frame to @e. */
 #define DEFINE_KW(sfx, T)                                                     \
-MASTER_CLONES static double                                                   \
+MASTER_CLONES_V3 static double                                                   \
 kw_process_##sfx (MasterLoudness * m, const T * src, size_t n, double *e)     \
 {                                                                             \
   const unsigned int ch = m->channels;                                        \

@@ -1,5 +1,6 @@
 /* gst-mastering: multiband compressor core. See multiband.h. */
 #include "multiband.h"
+#include "simd.h"
 
 #include "fastmath.h"
 
@@ -147,12 +148,6 @@ master_multiband_reset (MasterMultiband * m)
   m->out_cur = m->out_target;
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define MB_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#else
-#define MB_CLONES
-#endif
 
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef float MbV4f __attribute__ ((vector_size (16)));
@@ -160,7 +155,7 @@ typedef float MbV4f __attribute__ ((vector_size (16)));
 /* x[i] = src[i], with samples that are not finite or absurd (|x| > 1e9)
  * replaced by 0; returns how many.  T is float or double. */
 #define DEFINE_LOAD(SUF, T)                                                  \
-MB_CLONES static int                                                         \
+MASTER_CLONES_V3 static int                                                         \
 load_checked_##SUF (double *x, const T * src, int n)                         \
 {                                                                            \
   MasterV4l bad4 = { 0, 0, 0, 0 };                                           \
@@ -201,7 +196,7 @@ DEFINE_LOAD (f32, float)
 DEFINE_LOAD (f64, double)
 
 /* dst[i] = (float) x[i] */
-MB_CLONES static void
+MASTER_CLONES_V3 static void
 store_f32 (float *dst, const double *x, int n)
 {
   int i;

@@ -1,5 +1,6 @@
 /* Linear-phase polyphase FIR oversampler (see oversampler.h). */
 #include "oversampler.h"
+#include "simd.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -25,9 +26,8 @@ typedef float v16f __attribute__ ((vector_size (64)));
 /* the helpers below are always inlined: no vector crosses a call boundary */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-#define INLINE static inline __attribute__ ((always_inline))
 
-INLINE v8f
+MASTER_ALWAYS_INLINE v8f
 load8 (const float *p)
 {
   v8f v;
@@ -35,13 +35,13 @@ load8 (const float *p)
   return v;
 }
 
-INLINE void
+MASTER_ALWAYS_INLINE void
 store8 (float *p, v8f v)
 {
   memcpy (p, &v, sizeof v);
 }
 
-INLINE v16f
+MASTER_ALWAYS_INLINE v16f
 load16 (const float *p)
 {
   v16f v;
@@ -49,7 +49,7 @@ load16 (const float *p)
   return v;
 }
 
-INLINE void
+MASTER_ALWAYS_INLINE void
 store16 (float *p, v16f v)
 {
   memcpy (p, &v, sizeof v);
@@ -111,7 +111,7 @@ struct MasterOversampler {
  * one multiplication, c[t] * (x[m-t] + x[m-len+1+t]) (the additions and
  * the fused multiply-adds run on separate ports). x must be readable from
  * index -(len - 1). */
-INLINE void
+MASTER_ALWAYS_INLINE void
 fir_tail8 (float *restrict y, const float *restrict x, const float *restrict c,
     int len, int m, int n, int acc)
 {
@@ -141,7 +141,7 @@ fir_tail8 (float *restrict y, const float *restrict x, const float *restrict c,
 
 /* Blocks of 32 outputs in four 8-lane accumulators while the taps stream
  * past. */
-INLINE void
+MASTER_ALWAYS_INLINE void
 fir_body8 (float *restrict y, const float *restrict x, const float *restrict c,
     int len, int n, int acc)
 {
@@ -186,7 +186,7 @@ fir_body8 (float *restrict y, const float *restrict x, const float *restrict c,
 }
 
 /* Blocks of 64 outputs in four 16-lane accumulators. */
-INLINE void
+MASTER_ALWAYS_INLINE void
 fir_body16 (float *restrict y, const float *restrict x,
     const float *restrict c, int len, int n, int acc)
 {

@@ -1,5 +1,6 @@
 /* Saturator (see saturator.h). */
 #include "saturator.h"
+#include "simd.h"
 #include "oversampler.h"
 #include "nonfinite.h"
 
@@ -38,13 +39,6 @@ typedef double v2d __attribute__ ((vector_size (16)));
 /* the helpers below are always inlined: no v4f crosses a call boundary */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define MULTI_TARGET __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#else
-#define MULTI_TARGET
-#endif
-#define INLINE static inline __attribute__ ((always_inline))
 
 /* ---- smoothed parameters ----
  * A change moves from the current value to the target along a smoothstep
@@ -110,7 +104,7 @@ typedef struct {
   v2d x1, x2, y1, y2;
 } BiquadState;
 
-INLINE v2d
+MASTER_ALWAYS_INLINE v2d
 biquad_run (const Biquad * f, BiquadState * z, v2d x)
 {
   v2d y = (f->b0 * x + f->b1 * z->x1 + f->b2 * z->x2) - f->a2 * z->y2
@@ -123,7 +117,7 @@ biquad_run (const Biquad * f, BiquadState * z, v2d x)
 }
 
 /* first-order section (b2 = a2 = 0) */
-INLINE v2d
+MASTER_ALWAYS_INLINE v2d
 first_order_run (const Biquad * f, BiquadState * z, v2d x)
 {
   v2d y = (f->b0 * x + f->b1 * z->x1) - f->a1 * z->y1;
@@ -133,7 +127,7 @@ first_order_run (const Biquad * f, BiquadState * z, v2d x)
 }
 
 /* zero below 1e-25 (denormal-free, keeps the state finite) */
-INLINE v2d
+MASTER_ALWAYS_INLINE v2d
 flush_tiny (v2d v)
 {
   v2d a = { fabs (v[0]), fabs (v[1]) };
@@ -245,25 +239,25 @@ struct MasterSaturator {
 
 /* ---- shapers (float, 4 lanes, on the high-rate buffer) ---- */
 
-INLINE v4f
+MASTER_ALWAYS_INLINE v4f
 v_set1 (float a)
 {
   return (v4f) { 0 } + a;
 }
 
-INLINE v4f
+MASTER_ALWAYS_INLINE v4f
 v_select (v4i mask, v4f a, v4f b)
 {
   return (v4f) (((v4i) a & mask) | ((v4i) b & ~mask));
 }
 
-INLINE v4f
+MASTER_ALWAYS_INLINE v4f
 v_abs (v4f x)
 {
   return (v4f) ((v4i) x & ((v4i) { 0 } + 0x7fffffff));
 }
 
-INLINE v4f
+MASTER_ALWAYS_INLINE v4f
 v_min (v4f a, v4f b)
 {
   return v_select (a < b, a, b);
@@ -271,7 +265,7 @@ v_min (v4f a, v4f b)
 
 /* e^y for y in [-87, 0]: Cody-Waite range reduction, degree-7 polynomial
  * (relative error ~1e-7), exponent built from bits. */
-INLINE v4f
+MASTER_ALWAYS_INLINE v4f
 v_exp_neg (v4f y)
 {
   const v4f magic = v_set1 (12582912.0f);       /* 1.5 * 2^23: rounds */
@@ -296,7 +290,7 @@ v_exp_neg (v4f y)
 /* tanh: [7/6] Lambert continued fraction below 1, (1-e)/(1+e) with
  * e = exp(-2|x|) above; both are analytic and agree to ~1e-8 at the
  * switch, so the curve stays smooth (aliasing needs smoothness). */
-INLINE v4f
+MASTER_ALWAYS_INLINE v4f
 v_tanh (v4f x)
 {
   v4f a = v_min (v_abs (x), v_set1 (9.0f));
@@ -314,7 +308,7 @@ v_tanh (v4f x)
 }
 
 /* log(1 + e), e in [0, 1]: 2 atanh(e / (2 + e)) by its odd series. */
-INLINE v4f
+MASTER_ALWAYS_INLINE v4f
 v_log1p01 (v4f e)
 {
   v4f s = e / (v_set1 (2.0f) + e);
@@ -331,7 +325,7 @@ v_log1p01 (v4f e)
 
 /* (logcosh(k(x+1)) - logcosh(k(x-1))) / 2k, with
  * logcosh(z) = |z| + log(1 + exp(-2|z|)) - log 2. */
-INLINE v4f
+MASTER_ALWAYS_INLINE v4f
 v_hardclip (v4f x)
 {
   const v4f k = v_set1 (HARD_KNEE_K);
@@ -350,15 +344,8 @@ v_hardclip (v4f x)
 
 /* In place over n samples (any n: the tail goes through a padded copy).
  * Memoryless, as master_oversampler_process() requires. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define SHAPE_TARGETS __attribute__ ((target_clones ("arch=x86-64-v4", \
-        "arch=x86-64-v3", "default")))
-#else
-#define SHAPE_TARGETS
-#endif
 #define DEFINE_SHAPE(name, fn)                                              \
-SHAPE_TARGETS static void                                                   \
+MASTER_CLONES_V4 static void                                                   \
 name (float *buf, int n, void *ctx)                                         \
 {                                                                           \
   int i;                                                                    \
@@ -842,7 +829,7 @@ controls_block (MasterSaturator * s, int n)
   s->ctl_step = 1;
 }
 
-INLINE v2d
+MASTER_ALWAYS_INLINE v2d
 v2_splat (double a)
 {
   return (v2d) { a, a };
@@ -851,14 +838,14 @@ v2_splat (double a)
 typedef float v2f __attribute__ ((vector_size (8)));
 typedef long long v2l __attribute__ ((vector_size (16)));
 
-INLINE v2d
+MASTER_ALWAYS_INLINE v2d
 v2_min (v2d a, v2d b)
 {
   v2l m = a < b;
   return (v2d) (((v2l) a & m) | ((v2l) b & ~m));
 }
 
-INLINE v2d
+MASTER_ALWAYS_INLINE v2d
 v2_max (v2d a, v2d b)
 {
   v2l m = a > b;
@@ -867,7 +854,7 @@ v2_max (v2d a, v2d b)
 
 /* Wet input at the base rate: s->xd -> s->win[0..1], and the dry delay
  * line. `tape` is a literal at each call. */
-INLINE void
+MASTER_ALWAYS_INLINE void
 pre_loop (MasterSaturator * s, Pair * pr, int n, const int tape, const int st)
 {
   const v2d *restrict x = s->xd;
@@ -898,7 +885,7 @@ pre_loop (MasterSaturator * s, Pair * pr, int n, const int tape, const int st)
 /* Wet output back at the base rate: s->wout -> s->yd with the mix.
  * `model` is a literal at each call. With `exact` (mix 0, gain 0 dB) the
  * output is the dry signal bit-exactly and the wet state keeps running. */
-INLINE void
+MASTER_ALWAYS_INLINE void
 post_loop (MasterSaturator * s, Pair * pr, int n, const int model,
     const int exact, const int st)
 {
@@ -950,7 +937,7 @@ post_loop (MasterSaturator * s, Pair * pr, int n, const int model,
 /* The loops are instantiated per model and per control layout (st: 1 =
  * per-frame arrays, 0 = constants), so a steady block keeps its controls
  * in registers. */
-MULTI_TARGET static void
+MASTER_CLONES_V3 static void
 pre_block (MasterSaturator * s, Pair * pr, int n)
 {
   const int tape = s->model == MASTER_SATURATOR_TAPE;
@@ -981,7 +968,7 @@ pre_block (MasterSaturator * s, Pair * pr, int n)
       break;                                                                \
   }
 
-MULTI_TARGET static void
+MASTER_CLONES_V3 static void
 post_block (MasterSaturator * s, Pair * pr, int n)
 {
   if (s->post_exact_dry) {
@@ -1024,7 +1011,7 @@ pair_block (MasterSaturator * s, Pair * pr, int n)
 typedef float v4s __attribute__ ((vector_size (16)));
 typedef double v4w __attribute__ ((vector_size (32)));
 
-MULTI_TARGET static void
+MASTER_CLONES_V3 static void
 widen_f32 (double *restrict d, const float *restrict s, int n)
 {
   int i = 0;
@@ -1039,7 +1026,7 @@ widen_f32 (double *restrict d, const float *restrict s, int n)
     d[i] = s[i];
 }
 
-MULTI_TARGET static void
+MASTER_CLONES_V3 static void
 narrow_f32 (float *restrict d, const double *restrict s, int n)
 {
   int i = 0;

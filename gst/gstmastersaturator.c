@@ -65,6 +65,7 @@
 #endif
 
 #include "gstmastersaturator.h"
+#include "simd.h"
 #include "gstmasterenum.h"
 #include "gstmastermessage.h"
 #include "gstmasteralign.h"
@@ -288,12 +289,6 @@ typedef double v4d __attribute__ ((vector_size (32)));
 typedef gint64 v4l __attribute__ ((vector_size (32)));
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define MULTI_TARGET __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
-#else
-#define MULTI_TARGET
-#endif
 
 static inline __attribute__ ((always_inline)) void
 accumulate_lane (v4d v, v4d * s, v4d * p, v4l * bad)
@@ -311,7 +306,7 @@ accumulate_lane (v4d v, v4d * s, v4d * p, v4l * bad)
 
 /* Returns non-zero when any sample was NaN/Inf (passthrough needs no
  * second scan). */
-MULTI_TARGET static gboolean
+MASTER_CLONES_V3 static gboolean
 accumulate_f64 (const double *d, gsize n, gdouble * sumsq, gdouble * peak)
 {
   v4d s0 = { 0 }, s1 = { 0 }, p0 = { 0 }, p1 = { 0 };
@@ -357,7 +352,7 @@ typedef float v8s __attribute__ ((vector_size (32)));
 typedef gint32 v8i __attribute__ ((vector_size (32)));
 typedef float v4s __attribute__ ((vector_size (16)));
 
-MULTI_TARGET static gboolean
+MASTER_CLONES_V3 static gboolean
 accumulate_f32 (const float *d, gsize n, gdouble * sumsq, gdouble * peak)
 {
   const v8i absmask = (v8i) { 0 } + 0x7fffffff;
