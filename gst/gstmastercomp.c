@@ -372,22 +372,10 @@ static void
 account_messages (GstMasterComp * self, GstClockTime end_ts, guint n,
     gint rate)
 {
-  guint64 interval_frames;
-  if (self->snap.interval == 0) {
-    self->msg_frames += n;
-    return;
-  }
-  interval_frames = MAX (1, gst_util_uint64_scale_round (self->snap.interval,
-          rate, GST_SECOND));
-  self->msg_frames += n;
-  if (self->msg_frames >= interval_frames) {
-    GstClockTime dur = gst_util_uint64_scale_int (self->msg_frames,
-        GST_SECOND, rate);
-    GstClockTime start = GST_CLOCK_TIME_IS_VALID (end_ts) && end_ts >= dur ?
-        end_ts - dur : end_ts;
+  GstClockTime start, dur;
+  if (gst_master_message_interval_add (&self->msg_frames, n, rate,
+          self->snap.interval, end_ts, &start, &dur))
     post_message (self, start, dur);
-    self->msg_frames = 0;
-  }
 }
 
 static GstFlowReturn
@@ -462,14 +450,12 @@ gst_master_comp_sink_event (GstBaseTransform * bt, GstEvent * event)
     case GST_EVENT_EOS:
       if (!gst_base_transform_is_passthrough (bt))
         drain (self);
-      if (self->dyn && self->msg_frames > 0) {
-        gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (bt)->info);
-        GstClockTime dur = rate > 0 ?
-            gst_util_uint64_scale_int (self->msg_frames, GST_SECOND, rate) : 0;
-        GstClockTime end = bt->segment.position;
-        post_message (self, GST_CLOCK_TIME_IS_VALID (end) && end >= dur ?
-            end - dur : end, dur);
-        self->msg_frames = 0;
+      if (self->dyn) {
+        GstClockTime start, dur;
+        if (gst_master_message_interval_rest (&self->msg_frames,
+                GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (bt)->info),
+                bt->segment.position, &start, &dur))
+          post_message (self, start, dur);
       }
       gst_master_align_reset (&self->align, g_atomic_int_get (&self->latency));
       break;

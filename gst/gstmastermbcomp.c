@@ -501,21 +501,12 @@ gst_master_mb_comp_transform_ip (GstBaseTransform * bt, GstBuffer * buf)
         ("%d NaN/Inf (or absurdly large) samples replaced by silence", bad));
   }
 
-  self->msg_frames += n;
-  if (self->snap.interval > 0) {
-    guint64 interval_frames = MAX (1,
-        gst_util_uint64_scale_round (self->snap.interval, rate, GST_SECOND));
-    if (self->msg_frames >= interval_frames) {
-      GstClockTime dur = gst_util_uint64_scale_int (self->msg_frames,
-          GST_SECOND, rate);
-      GstClockTime end = GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf)
-          + gst_util_uint64_scale_int (n, GST_SECOND, rate) :
-          GST_CLOCK_TIME_NONE;
-      post_message (self, GST_CLOCK_TIME_IS_VALID (end) && end >= dur ?
-          end - dur : end, dur);
-      self->msg_frames = 0;
-    }
-  }
+  GstClockTime end = GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf)
+      + gst_util_uint64_scale_int (n, GST_SECOND, rate) : GST_CLOCK_TIME_NONE;
+  GstClockTime start, dur;
+  if (gst_master_message_interval_add (&self->msg_frames, n, rate,
+          self->snap.interval, end, &start, &dur))
+    post_message (self, start, dur);
 
   if (!gst_master_align_output (&self->align, buf, n, rate, bpf))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
@@ -556,14 +547,12 @@ gst_master_mb_comp_sink_event (GstBaseTransform * bt, GstEvent * event)
       break;
     case GST_EVENT_EOS:
       drain (self);
-      if (self->mb && self->msg_frames > 0) {
-        gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (bt)->info);
-        GstClockTime dur = rate > 0 ?
-            gst_util_uint64_scale_int (self->msg_frames, GST_SECOND, rate) : 0;
-        GstClockTime end = bt->segment.position;
-        post_message (self, GST_CLOCK_TIME_IS_VALID (end) && end >= dur ?
-            end - dur : end, dur);
-        self->msg_frames = 0;
+      if (self->mb) {
+        GstClockTime start, dur;
+        if (gst_master_message_interval_rest (&self->msg_frames,
+                GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (bt)->info),
+                bt->segment.position, &start, &dur))
+          post_message (self, start, dur);
       }
       gst_master_align_reset (&self->align, g_atomic_int_get (&self->latency));
       break;

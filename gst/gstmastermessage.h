@@ -14,6 +14,21 @@ G_BEGIN_DECLS
 GstStructure *gst_master_message_structure_new (GstBaseTransform * trans,
     const gchar * name, GstClockTime ts, GstClockTime duration);
 
+/* Messages every `interval` of audio, posted on buffer boundaries
+ * (mastercomp, mastermbcomp): *frames counts the frames since the last one.
+ *
+ * _interval_add() adds @n frames at @rate Hz ending at @end_ts (NONE when
+ * unknown). When @interval (ns; 0 = only at EOS) is complete it returns
+ * TRUE with the @start (NONE when @end_ts is) and @duration of the frames
+ * counted, and restarts the count.
+ * _interval_rest(), at EOS: TRUE when frames are counted, with the @start
+ * and @duration of those ending at @end_ts; restarts the count. */
+gboolean gst_master_message_interval_add (guint64 * frames, guint n,
+    gint rate, GstClockTime interval, GstClockTime end_ts,
+    GstClockTime * start, GstClockTime * duration);
+gboolean gst_master_message_interval_rest (guint64 * frames, gint rate,
+    GstClockTime end_ts, GstClockTime * start, GstClockTime * duration);
+
 G_END_DECLS
 
 #endif
