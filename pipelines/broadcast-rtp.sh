@@ -89,7 +89,7 @@ if [ "$mode" = send ]; then
   fi
   if [ -n "$file" ]; then
     [ -r "$file" ] || die "cannot read $file"
-    args+=(filesrc "location=$file" ! decodebin)
+    args+=(filesrc "location=$file" ! decodebin caps=audio/x-raw)
   else
     # shellcheck disable=SC2206
     args+=($source)

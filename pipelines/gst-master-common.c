@@ -84,9 +84,10 @@ gm_decode_pipeline_new (const gchar * path, const gchar * tail,
     GError ** error)
 {
   gchar *desc;
-  GstElement *pipeline, *src;
+  GstElement *pipeline, *src, *dec;
 
-  desc = g_strdup_printf ("filesrc name=gm_src ! decodebin ! audioconvert ! "
+  desc = g_strdup_printf ("filesrc name=gm_src ! decodebin name=gm_dec ! "
+      "audioconvert name=gm_conv ! "
       "audio/x-raw,format=F32LE,layout=interleaved ! %s", tail);
   pipeline = gst_parse_launch_full (desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
       error);
@@ -96,12 +97,61 @@ gm_decode_pipeline_new (const gchar * path, const gchar * tail,
   src = gst_bin_get_by_name (GST_BIN (pipeline), "gm_src");
   g_object_set (src, "location", path, NULL);
   gst_object_unref (src);
+  dec = gst_bin_get_by_name (GST_BIN (pipeline), "gm_dec");
+  gm_decodebin_audio_only (dec);
+  gst_object_unref (dec);
   return pipeline;
 }
 
-/* What went wrong, in words a user of a file tool understands. */
+/* decodebin stops at, and exposes, raw caps of any kind by default. A file
+ * typefound as subtitles (a WebVTT file, or noise that happens to look
+ * like LRC) then gets a text pad that cannot link to audioconvert: the
+ * parser pushes into nothing and the pipeline neither prerolls nor ends.
+ * With audio/x-raw as the final caps, a stream of another kind is a dead
+ * end and a file without an audio stream is an error on the bus. */
+void
+gm_decodebin_audio_only (GstElement * decodebin)
+{
+  GstCaps *caps = gst_caps_new_empty_simple ("audio/x-raw");
+  g_object_set (decodebin, "caps", caps, NULL);
+  gst_caps_unref (caps);
+}
+
+/* decodebin found no element for a stream: its debug text has a line
+ * "Missing decoder: NAME (CAPS)" per stream. An audio stream means a
+ * decoder is not installed; anything else (subtitles, video only) means
+ * the file has no audio to master. */
 static gchar *
-describe_error (GError * err, const gchar * debug)
+describe_missing_decoder (const gchar * debug)
+{
+  const gchar *line = debug ? strstr (debug, "Missing decoder: ") : NULL;
+  gchar *name, *paren, *msg;
+  gboolean audio = FALSE;
+
+  if (line == NULL)
+    return g_strdup ("cannot decode: no decoder for its streams");
+  /* any audio stream among the missing ones decides */
+  for (const gchar * l = line; l; l = strstr (l + 1, "Missing decoder: ")) {
+    const gchar *p = strchr (l, '(');
+    if (p && g_str_has_prefix (p + 1, "audio/"))
+      audio = TRUE;
+  }
+  name = g_strndup (line + strlen ("Missing decoder: "),
+      strcspn (line + strlen ("Missing decoder: "), "\n"));
+  paren = strstr (name, " (");
+  if (paren)
+    *paren = '\0';
+  g_strstrip (name);
+  if (audio)
+    msg = g_strdup_printf ("cannot decode: no decoder installed for %s", name);
+  else
+    msg = g_strdup_printf ("cannot decode: no audio stream (only %s)", name);
+  g_free (name);
+  return msg;
+}
+
+gchar *
+gm_describe_error (const GError * err, const gchar * debug)
 {
   const gchar *what = "failed";
 
@@ -120,8 +170,45 @@ describe_error (GError * err, const gchar * debug)
     return g_strdup ("cannot decode: no audio stream");
   else if (err->domain == GST_CORE_ERROR &&
       err->code == GST_CORE_ERROR_MISSING_PLUGIN)
-    what = "cannot decode";
+    return describe_missing_decoder (debug);
   return g_strdup_printf ("%s: %s", what, err->message);
+}
+
+static GstPadProbeReturn
+stall_watch_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GmStallWatch *w = user_data;
+  g_atomic_int_inc (&w->count);
+  return GST_PAD_PROBE_OK;
+}
+
+void
+gm_stall_watch_init (GmStallWatch * w)
+{
+  w->count = w->seen = 0;
+  w->since = w->checked = g_get_monotonic_time ();
+}
+
+void
+gm_stall_watch_pad (GmStallWatch * w, GstPad * pad)
+{
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST | GST_PAD_PROBE_TYPE_PUSH |
+      GST_PAD_PROBE_TYPE_PULL, stall_watch_probe, w, NULL);
+}
+
+gboolean
+gm_stall_watch_stalled (GmStallWatch * w)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint count = g_atomic_int_get (&w->count);
+
+  if (count != w->seen || now - w->checked > G_USEC_PER_SEC) {
+    w->seen = count;
+    w->since = now;
+  }
+  w->checked = now;
+  return now - w->since > GM_STALL_SECONDS * G_USEC_PER_SEC;
 }
 
 gboolean
@@ -130,12 +217,35 @@ gm_run_pipeline (GstElement * pipeline, GmElementMessageFunc func,
 {
   GstBus *bus = gst_element_get_bus (pipeline);
   gboolean ok = FALSE, done = FALSE;
+  GmStallWatch watch;
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "gm_src");
+  GstElement *conv = gst_bin_get_by_name (GST_BIN (pipeline), "gm_conv");
+
+  gm_stall_watch_init (&watch);
+  for (guint i = 0; i < 2; i++) {
+    GstElement *e = i ? conv : src;
+    GstPad *pad = e ? gst_element_get_static_pad (e, i ? "sink" : "src") : NULL;
+    if (pad) {
+      gm_stall_watch_pad (&watch, pad);
+      gst_object_unref (pad);
+    }
+  }
+  gst_clear_object (&src);
+  gst_clear_object (&conv);
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   while (!done) {
-    GstMessage *msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
         GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT);
 
+    if (msg == NULL) {
+      if (gm_stall_watch_stalled (&watch)) {
+        g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
+            GM_STALL_MESSAGE);
+        done = TRUE;
+      }
+      continue;
+    }
     switch (GST_MESSAGE_TYPE (msg)) {
       case GST_MESSAGE_EOS:
         ok = done = TRUE;
@@ -144,7 +254,7 @@ gm_run_pipeline (GstElement * pipeline, GmElementMessageFunc func,
         GError *err = NULL;
         gchar *debug = NULL, *text;
         gst_message_parse_error (msg, &err, &debug);
-        text = describe_error (err, debug);
+        text = gm_describe_error (err, debug);
         g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
             text);
         g_free (text);

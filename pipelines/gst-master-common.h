@@ -44,6 +44,37 @@ gboolean gm_parse_options (int *argc, char ***argv, const gchar * command,
 GstElement *gm_decode_pipeline_new (const gchar * path, const gchar * tail,
     GError ** error);
 
+/* Makes decodebin expose decoded audio streams only (see the .c file). */
+void gm_decodebin_audio_only (GstElement * decodebin);
+
+/* A pipeline error in words a user of a file tool understands: "cannot
+ * read: ...", "cannot decode: ...", ... (newly allocated). */
+gchar *gm_describe_error (const GError * err, const gchar * debug);
+
+/* A watch on a file pipeline that stopped moving without an error or EOS.
+ * decodebin (decodebin2, GStreamer 1.22) drops the errors of an element it
+ * is still plugging: a demuxer that starts its own thread (pull mode) and
+ * fails on a damaged file within that window leaves the pipeline waiting
+ * forever. Probes count the buffers read from the file and decoded; a
+ * pipeline where neither moved for GM_STALL_SECONDS has stalled. */
+#define GM_STALL_SECONDS 10
+typedef struct {
+  gint count;                   /* buffers seen by the probes (atomic) */
+  gint seen;                    /* count at the last change */
+  gint64 since;                 /* monotonic time of the last change, us */
+  gint64 checked;               /* monotonic time of the last check, us */
+} GmStallWatch;
+
+/* Starts @w and counts the buffers (push or pull) through @pad. */
+void gm_stall_watch_init (GmStallWatch * w);
+void gm_stall_watch_pad (GmStallWatch * w, GstPad * pad);
+/* Call often (every 100 ms or so) while waiting for the bus: TRUE once no
+ * buffer moved for GM_STALL_SECONDS. A check that comes late (the process
+ * was stopped or starved) restarts the wait instead of counting it. */
+gboolean gm_stall_watch_stalled (GmStallWatch * w);
+#define GM_STALL_MESSAGE "cannot decode: the decoder stopped without " \
+  "output or error (damaged file?)"
+
 typedef void (*GmElementMessageFunc) (GstMessage * msg, gpointer user_data);
 
 /* Sets @pipeline to PLAYING and runs it until EOS (TRUE) or an error (FALSE,

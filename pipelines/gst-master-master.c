@@ -961,6 +961,7 @@ run_pass (Job * j, gboolean render)
   GstElement *src = gst_element_factory_make ("filesrc", NULL);
   GstElement *dec = gst_element_factory_make ("decodebin", NULL);
   g_object_set (src, "location", j->in_path, NULL);
+  gm_decodebin_audio_only (dec);
   gst_bin_add_many (GST_BIN (pipe), src, dec, tail, NULL);
   gst_element_link (src, dec);
   g_signal_connect (dec, "pad-added", G_CALLBACK (on_pad_added), tail);
@@ -988,6 +989,15 @@ run_pass (Job * j, gboolean render)
     gst_object_unref (tap);
   }
 
+  GmStallWatch watch;
+  gm_stall_watch_init (&watch);
+  for (guint i = 0; i < 2; i++) {
+    GstPad *pad = gst_element_get_static_pad (i ? tail : src, i ? "sink" :
+        "src");
+    gm_stall_watch_pad (&watch, pad);
+    gst_object_unref (pad);
+  }
+
   GstBus *bus = gst_element_get_bus (pipe);
   gboolean ok = FALSE;
   gint64 t_start = g_get_monotonic_time ();
@@ -1006,6 +1016,10 @@ run_pass (Job * j, gboolean render)
     }
     if (!msg) {
       gint64 pos = 0, dur = 0;
+      if (gm_stall_watch_stalled (&watch)) {
+        job_fail (j, "%s", GM_STALL_MESSAGE);
+        break;
+      }
       if (gst_element_query_position (pipe, GST_FORMAT_TIME, &pos)
           && gst_element_query_duration (pipe, GST_FORMAT_TIME, &dur)
           && dur > 0)
@@ -1017,14 +1031,19 @@ run_pass (Job * j, gboolean render)
       ok = TRUE;
     } else {
       GError *e = NULL;
-      gst_message_parse_error (msg, &e, NULL);
+      gchar *debug = NULL;
+      gst_message_parse_error (msg, &e, &debug);
       if (render && GST_MESSAGE_SRC (msg)
           && g_str_has_prefix (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)),
               "sink"))
         job_fail (j, "cannot write %s: %s", j->out_path, e->message);
-      else
-        job_fail (j, "cannot decode: %s", e ? e->message : "unknown error");
+      else {
+        gchar *text = gm_describe_error (e, debug);
+        job_fail (j, "%s", text);
+        g_free (text);
+      }
       g_clear_error (&e);
+      g_free (debug);
     }
     gst_message_unref (msg);
     break;

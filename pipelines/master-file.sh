@@ -81,7 +81,9 @@ else
   chain=(masterchain mode=live "preset=$preset" "character=${character:-transparent}")
   [ -z "$target" ] || chain+=("target=$target")
   [ -z "$ceiling" ] || chain+=("limiter::ceiling=$ceiling")
-  cmd=(gst-launch-1.0 -q -e filesrc "location=$in" ! decodebin ! audioconvert ! audioresample
+  # decodebin caps=audio/x-raw: a file without audio (subtitles, video
+  # only) is an error instead of a pipeline that never ends
+  cmd=(gst-launch-1.0 -q -e filesrc "location=$in" ! decodebin caps=audio/x-raw ! audioconvert ! audioresample
     ! "${chain[@]}" ! audioconvert ! "${enc[@]}" ! filesink "location=$out")
 fi
 
@@ -90,4 +92,17 @@ if [ "$print" = 1 ]; then
   echo
   exit 0
 fi
-exec "${cmd[@]}"
+[ "$passes" = 2 ] && exec "${cmd[@]}"
+
+# one pass: as gst-master does, never write over the input and never leave
+# a half-written OUT: render into a temporary file beside OUT, rename it
+# when gst-launch-1.0 succeeded
+[ ! -e "$out" ] || ! [ "$in" -ef "$out" ] || die "OUT is IN: $out"
+tmp=$(mktemp "$(dirname -- "$out")/.master-file.XXXXXX") || die "cannot write to the folder of $out"
+trap 'rm -f -- "$tmp"' EXIT
+cmd[${#cmd[@]}-1]="location=$tmp"
+"${cmd[@]}" || die "gst-launch-1.0 failed on $in (nothing written)"
+[ -s "$tmp" ] || die "nothing decoded from $in (nothing written)"
+chmod "$(printf '%o' $((0666 & ~$(umask))))" -- "$tmp"   # mktemp made it 0600
+mv -f -- "$tmp" "$out"
+trap - EXIT

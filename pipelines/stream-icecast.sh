@@ -115,7 +115,7 @@ else
   ((${#files[@]})) || die "playlist $playlist lists no files"
   args+=(concat name=tracks)
   for f in "${files[@]}"; do
-    args+=(filesrc "location=$f" ! decodebin ! audioconvert ! audioresample ! "$raw" ! tracks.)
+    args+=(filesrc "location=$f" ! decodebin caps=audio/x-raw ! audioconvert ! audioresample ! "$raw" ! tracks.)
   done
   args+=(tracks.)
 fi

@@ -69,4 +69,23 @@ for c in $cases; do
   fi
 done
 [ "$rc" = 0 ] || fail "a master is off target, over the ceiling or of the wrong length"
+
+# bad input: a file without audio fails (it used to hang in decodebin), the
+# input is never written over, and no output or temporary file is left
+if [ "$mode" = one-pass ]; then
+  printf 'WEBVTT\n\n00:01.000 --> 00:02.000\nnot audio\n' > "$tmp/subs.vtt"
+  if timeout 60 "$script" --one-pass "$tmp/subs.vtt" "$tmp/subs-out.wav" 2> "$tmp/err.txt"; then
+    fail "a subtitles file was mastered"
+  fi
+  grep -q "nothing written" "$tmp/err.txt" || fail "no clear error for a subtitles file: $(cat "$tmp/err.txt")"
+  [ ! -e "$tmp/subs-out.wav" ] || fail "output written for a file without audio"
+  cp "$tmp/in-music.wav" "$tmp/same.wav"
+  sum=$(cksum < "$tmp/same.wav")
+  if "$script" --one-pass "$tmp/same.wav" "$tmp/same.wav" 2> "$tmp/err.txt"; then
+    fail "OUT == IN accepted"
+  fi
+  [ "$(cksum < "$tmp/same.wav")" = "$sum" ] || fail "the input was written over"
+  ls -a "$tmp" | grep -q '^\.master-file' && fail "temporary file left"
+  echo "bad input: subtitles -> exit non-zero, nothing written; OUT == IN refused, input intact"
+fi
 echo "PASS: master-file.sh --$mode"

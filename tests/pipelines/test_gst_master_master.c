@@ -125,7 +125,8 @@ static Run
 run (const gchar * args)
 {
   Run r = { -1, NULL, NULL };
-  gchar *cmd = g_strdup_printf ("%s %s", gst_master, args);
+  /* timeout: a hang is a failure with a name, not the suite's timeout */
+  gchar *cmd = g_strdup_printf ("timeout 300 %s %s", gst_master, args);
   gint wait = 0;
   GError *e = NULL;
   if (!g_spawn_command_line_sync (cmd, &r.out, &r.err, &wait, &e)) {
@@ -513,6 +514,17 @@ test_bad_input (void)
   a = g_strdup_printf ("master '%s' '%s'", junk, out);
   expect_failure ("undecodable file", a, junk, out);
   g_free (a);
+
+  /* a file of another kind: decodebin used to expose its text pad, which
+   * linked nowhere, and the run never ended */
+  gchar *subs = g_strdup_printf ("%s/subtitles.vtt", tmpdir);
+  g_file_set_contents (subs, "WEBVTT\n\n00:01.000 --> 00:02.000\nhi\n", -1,
+      NULL);
+  a = g_strdup_printf ("master '%s' '%s'", subs, out);
+  expect_failure ("subtitles, no audio", a, subs, out);
+  g_free (a);
+  g_unlink (subs);
+  g_free (subs);
 
   a = g_strdup_printf ("master '%s' '%s/no-such-dir/out.wav'", in, tmpdir);
   expect_failure ("missing folder", a, in, NULL);
