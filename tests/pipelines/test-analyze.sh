@@ -95,6 +95,16 @@ for f in "${other[@]}"; do
   [ "$(grep -cF "$f: cannot decode: no audio stream" "$tmp/err.txt")" -eq 1 ] || bad "no 'no audio stream' line for $f"
 done
 
+# an audio stream without a decoder (hidden here by rank): named as such
+if gst-inspect-1.0 opusenc > /dev/null 2>&1; then
+  gst-launch-1.0 -q audiotestsrc num-buffers=20 ! opusenc ! oggmux ! filesink location="$tmp/talk.ogg"
+  GST_PLUGIN_FEATURE_RANK=opusdec:NONE,avdec_opus:NONE timeout 60 "$gm" analyze "$tmp/talk.ogg" \
+    > /dev/null 2> "$tmp/err.txt"
+  cat "$tmp/err.txt"
+  grep -qF "talk.ogg: cannot decode: no decoder installed for Opus" "$tmp/err.txt" \
+    || bad "missing audio decoder not named: $(cat "$tmp/err.txt")"
+fi
+
 # junk sweep: seeded random files behind the starts of real formats; every
 # file is either measured or named in one error line, and nothing hangs
 sweep=()
