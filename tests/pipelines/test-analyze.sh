@@ -122,7 +122,9 @@ data = json.load(open(sys.argv[1]))
 errs = [l for l in open(sys.argv[2]).read().splitlines() if l]
 n = int(sys.argv[3])
 bad = sum(1 for d in data if "error" in d)
-print("junk sweep: %d files, %d measured, %d errors, %d stderr lines" % (len(data), len(data) - bad, bad, len(errs)))
+stalls = sum(1 for l in errs if "stopped without" in l)
+print("junk sweep: %d files, %d measured, %d errors (%d caught by the stall watch), %d stderr lines"
+      % (len(data), len(data) - bad, bad, stalls, len(errs)))
 if len(data) != n or len(errs) != bad:
     print("FAIL: junk sweep: %d entries for %d files, %d error lines for %d errors" % (len(data), n, len(errs), bad)); sys.exit(1)
 PY
