@@ -27,9 +27,21 @@ static double worst_i, worst_lra, worst_mmax, worst_smax, worst_m, worst_s,
 static void
 set_map (ebur128_state * st, int channels)
 {
+  int c;
+
   if (channels == 1)
     ebur128_set_channel (st, 0, EBUR128_CENTER);
-  /* 2: L R, 6: L R C LFE Ls Rs are libebur128's defaults, as ours */
+  /* 2: L R, 6: L R C LFE Ls Rs are libebur128's defaults, as ours.
+   * Ours without positions: 5 = L R C Ls Rs; any other count weighs every
+   * channel 1.0, each with its own filter state (libebur128's default map
+   * would leave channels 3 and 6.. unused: map them as front channels) */
+  if (channels == 5) {
+    ebur128_set_channel (st, 3, EBUR128_LEFT_SURROUND);
+    ebur128_set_channel (st, 4, EBUR128_RIGHT_SURROUND);
+  } else if (channels != 2 && channels != 6) {
+    for (c = 0; c < channels; c++)
+      ebur128_set_channel (st, (unsigned) c, EBUR128_LEFT);
+  }
 }
 
 /* feed @m in chunks of varying odd sizes (not aligned to anything) */
@@ -183,6 +195,23 @@ test_programmes (void)
       float *x = make_programme (rates[r], chans[c], secs,
           (MeasureProgramme) kind, 1000 + k, &n);
       compare (names[kind], rates[r], chans[c], x, n);
+      free (x);
+    }
+  }
+  /* channel counts without a standard layout (and 5.0), positions NULL:
+   * every channel weighed and filtered on its own */
+  {
+    static const int odd_chans[] = { 3, 4, 5, 7, 8 };
+    for (c = 0; c < 5; c++) {
+      int kind = k++ % 5;
+      size_t n;
+      float *x = make_programme (48000, odd_chans[c], 20.0,
+          (MeasureProgramme) kind, 2000 + k, &n);
+      /* channels unequal: the last one 6 dB down, so a channel dropped or
+       * counted twice shows */
+      for (size_t i = 0; i < n; i++)
+        x[i * odd_chans[c] + odd_chans[c] - 1] *= 0.5f;
+      compare (names[kind], 48000, odd_chans[c], x, n);
       free (x);
     }
   }
