@@ -1712,7 +1712,7 @@ print_stats_row (const gchar * label, const Stats * s)
   gchar *i = fmt_db (s->integrated, "LUFS");
   gchar *tp = fmt_db (s->true_peak, "dBTP");
   gdouble plr = s->true_peak - s->integrated;
-  gchar *p = fmt_db (isfinite (plr) ? plr : NAN, "LU");
+  gchar *p = fmt_db (isfinite (plr) ? plr : NAN, "dB");
   printf ("  %-7s %s  %6.2f LU  %s  %s\n", label, i, s->lra, tp, p);
   g_free (i);
   g_free (tp);
