@@ -11,10 +11,11 @@
  * mid/side operation, a sidechain high-pass filter, makeup (manual and
  * automatic) and dry/wet mix for parallel compression.
  *
- * Posts element messages named "mastercomp" every #GstMasterComp:interval
- * nanoseconds (and at EOS) with the fields timestamp, stream-time,
- * running-time, duration (GstClockTime) and gain-reduction (double, dB, the
- * largest reduction during the interval, >= 0).
+ * Posts element messages named "mastercomp" every
+ * #GstMasterDynFilter:interval nanoseconds (and at EOS) with the fields
+ * timestamp, stream-time, running-time, duration (GstClockTime) and
+ * gain-reduction (double, dB, the largest reduction during the interval,
+ * >= 0).
  *
  * ## Example launch line
  * |[

@@ -12,10 +12,11 @@
  * crossovers glide when changed while playing (no clicks). Solo lets only the
  * soloed bands through; bypass leaves a band uncompressed.
  *
- * Posts element messages named "mastermbcomp" every #GstMasterMbComp:interval
- * nanoseconds (and at EOS) with timestamp, stream-time, running-time,
- * duration and gain-reduction: an array of num-bands doubles, the largest
- * gain reduction of each band during the interval in dB (>= 0).
+ * Posts element messages named "mastermbcomp" every
+ * #GstMasterDynFilter:interval nanoseconds (and at EOS) with timestamp,
+ * stream-time, running-time, duration and gain-reduction: an array of
+ * num-bands doubles, the largest gain reduction of each band during the
+ * interval in dB (>= 0).
  *
  * ## Example launch line
  * |[
@@ -363,7 +364,8 @@ snapshot (GstMasterMbComp * self, GstClockTime stream_time)
     GST_OBJECT_UNLOCK (self->bands[b]);
   }
   changed = memcmp (bands, self->band_snap, sizeof (bands)) != 0
-      || s.mix != self->snap.mix || s.output_gain_db != self->snap.output_gain_db;
+      || s.mix != self->snap.mix
+      || s.output_gain_db != self->snap.output_gain_db;
   memcpy (self->band_snap, bands, sizeof (bands));
   /* structural values change only in setup() */
   self->snap.mix = s.mix;
