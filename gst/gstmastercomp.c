@@ -235,28 +235,17 @@ gst_master_comp_finalize (GObject * object)
   G_OBJECT_CLASS (gst_master_comp_parent_class)->finalize (object);
 }
 
-static GstMasterDynFilterProcess
+static gboolean
 gst_master_comp_configure (GstMasterDynFilter * base,
     const GstAudioInfo * info, guint * latency)
 {
   GstMasterComp *self = GST_MASTER_COMP (base);
-  GstMasterDynFilterProcess process;
 
   master_dynamics_free (&self->dyn);
   self->dyn = master_dynamics_new (GST_AUDIO_INFO_CHANNELS (info),
       GST_AUDIO_INFO_RATE (info), MAX_LOOKAHEAD_MS);
   if (!self->dyn)
-    return NULL;
-  switch (GST_AUDIO_INFO_FORMAT (info)) {
-    case GST_AUDIO_FORMAT_F32:
-      process = process_f32;
-      break;
-    case GST_AUDIO_FORMAT_F64:
-      process = process_f64;
-      break;
-    default:
-      return NULL;
-  }
+    return FALSE;
   GST_OBJECT_LOCK (self);
   self->snap = self->settings;
   self->dirty = FALSE;
@@ -270,7 +259,7 @@ gst_master_comp_configure (GstMasterDynFilter * base,
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
   GST_DEBUG_OBJECT (self, "setup: %d ch, %d Hz, latency %u frames",
       GST_AUDIO_INFO_CHANNELS (info), GST_AUDIO_INFO_RATE (info), *latency);
-  return process;
+  return TRUE;
 }
 
 static void
@@ -415,6 +404,8 @@ gst_master_comp_class_init (GstMasterCompClass * klass)
       "gst-mastering");
 
   dyn_class->message_name = "mastercomp";
+  dyn_class->process_f32 = GST_DEBUG_FUNCPTR (process_f32);
+  dyn_class->process_f64 = GST_DEBUG_FUNCPTR (process_f64);
   dyn_class->configure = GST_DEBUG_FUNCPTR (gst_master_comp_configure);
   dyn_class->update = GST_DEBUG_FUNCPTR (gst_master_comp_update);
   dyn_class->reset = GST_DEBUG_FUNCPTR (gst_master_comp_reset);

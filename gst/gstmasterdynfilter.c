@@ -67,11 +67,23 @@ gst_master_dyn_filter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   GstMasterDynFilter *self = GST_MASTER_DYN_FILTER (filter);
   GstMasterDynFilterClass *klass = GST_MASTER_DYN_FILTER_GET_CLASS (self);
   guint old_latency = g_atomic_int_get (&self->latency);
+  GstMasterDynFilterProcess process;
   guint latency = 0;
 
-  self->process = klass->configure (self, info, &latency);
-  if (!self->process)
+  self->process = NULL;
+  switch (GST_AUDIO_INFO_FORMAT (info)) {
+    case GST_AUDIO_FORMAT_F32:
+      process = klass->process_f32;
+      break;
+    case GST_AUDIO_FORMAT_F64:
+      process = klass->process_f64;
+      break;
+    default:
+      return FALSE;
+  }
+  if (!klass->configure (self, info, &latency))
     return FALSE;
+  self->process = process;
   gst_master_align_reset (&self->align, latency);
   g_atomic_int_set (&self->latency, latency);
   self->msg_frames = 0;

@@ -50,11 +50,14 @@ struct _GstMasterDynFilterClass
   /* name of the element messages (the element's name) */
   const gchar *message_name;
 
+  /* the dsp for each format; setup() picks one */
+  GstMasterDynFilterProcess process_f32;
+  GstMasterDynFilterProcess process_f64;
+
   /* setup(): (re)builds the dsp for `info` from a fresh snapshot of the
-   * settings and returns the process function for the format, with the
-   * latency in frames in *latency; NULL when it cannot. */
-  GstMasterDynFilterProcess (*configure) (GstMasterDynFilter * self,
-      const GstAudioInfo * info, guint * latency);
+   * settings; the latency in frames in *latency. FALSE when it cannot. */
+  gboolean (*configure) (GstMasterDynFilter * self, const GstAudioInfo * info,
+      guint * latency);
   /* Before every buffer, after the controller values of the element were
    * synced at `stream_time` (NONE: no sync) and with no lock held: snapshot
    * the settings and apply the changed ones to the dsp (if there is one).
@@ -76,7 +79,7 @@ struct _GstMasterDynFilter
   guint64 interval;             /* object lock: ns between messages, 0 = EOS */
 
   /* streaming state (streaming thread only) */
-  GstMasterDynFilterProcess process;    /* NULL: not configured */
+  GstMasterDynFilterProcess process;    /* for the format; NULL: not set up */
   guint64 interval_snap;        /* `interval` of the current buffer */
   GstMasterAlign align;
   guint latency;                /* frames; also read by queries (atomic int) */

@@ -387,25 +387,18 @@ process_f64 (GstMasterDynFilter * base, gpointer data, guint n)
       data, (int) n);
 }
 
-static GstMasterDynFilterProcess
+static gboolean
 gst_master_mb_comp_configure (GstMasterDynFilter * base,
     const GstAudioInfo * info, guint * latency)
 {
   GstMasterMbComp *self = GST_MASTER_MB_COMP (base);
-  GstMasterDynFilterProcess process;
   gint frames;
 
   master_multiband_free (&self->mb);
   self->mb = master_multiband_new (GST_AUDIO_INFO_CHANNELS (info),
       GST_AUDIO_INFO_RATE (info), MAX_LOOKAHEAD_MS);
   if (!self->mb)
-    return NULL;
-  if (GST_AUDIO_INFO_FORMAT (info) == GST_AUDIO_FORMAT_F32)
-    process = process_f32;
-  else if (GST_AUDIO_INFO_FORMAT (info) == GST_AUDIO_FORMAT_F64)
-    process = process_f64;
-  else
-    return NULL;
+    return FALSE;
 
   GST_OBJECT_LOCK (self);
   self->snap = self->settings;
@@ -415,11 +408,11 @@ gst_master_mb_comp_configure (GstMasterDynFilter * base,
       self->snap.slope, self->snap.lookahead_ms, self->band_snap,
       self->snap.mix, self->snap.output_gain_db);
   if (frames < 0)
-    return NULL;
+    return FALSE;
   *latency = frames;
   GST_DEBUG_OBJECT (self, "setup: %d bands, slope %d, latency %d frames",
       self->snap.num_bands, self->snap.slope, frames);
-  return process;
+  return TRUE;
 }
 
 static void
@@ -510,6 +503,8 @@ gst_master_mb_comp_class_init (GstMasterMbCompClass * klass)
       "per band, solo and bypass per band", "gst-mastering");
 
   dyn_class->message_name = "mastermbcomp";
+  dyn_class->process_f32 = GST_DEBUG_FUNCPTR (process_f32);
+  dyn_class->process_f64 = GST_DEBUG_FUNCPTR (process_f64);
   dyn_class->configure = GST_DEBUG_FUNCPTR (gst_master_mb_comp_configure);
   dyn_class->update = GST_DEBUG_FUNCPTR (gst_master_mb_comp_update);
   dyn_class->reset = GST_DEBUG_FUNCPTR (gst_master_mb_comp_reset);
