@@ -58,10 +58,11 @@ struct _GstMasterDynFilterClass
    * settings; the latency in frames in *latency. FALSE when it cannot. */
   gboolean (*configure) (GstMasterDynFilter * self, const GstAudioInfo * info,
       guint * latency);
-  /* Before every buffer, after the controller values of the element were
-   * synced at `stream_time` (NONE: no sync) and with no lock held: snapshot
-   * the settings and apply the changed ones to the dsp (if there is one).
-   * May switch passthrough on when neutral. */
+  /* Before every buffer, with no lock held, after the element's controller
+   * values were synced at `stream_time` (NONE: not synced; child objects
+   * such as bands are the subclass's to sync): snapshot the settings and
+   * apply the changed ones to the dsp (if there is one). May switch
+   * passthrough on when neutral. */
   void (*update) (GstMasterDynFilter * self, GstClockTime stream_time);
   /* FLUSH_STOP: clear the dsp state (only called while configured) */
   void (*reset) (GstMasterDynFilter * self);
@@ -89,6 +90,7 @@ struct _GstMasterDynFilter
 
 GType gst_master_dyn_filter_get_type (void);
 
+/* for G_DECLARE_FINAL_TYPE of the subclasses */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstMasterDynFilter, gst_object_unref)
 
 G_END_DECLS
