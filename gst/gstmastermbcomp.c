@@ -12,10 +12,11 @@
  * crossovers glide when changed while playing (no clicks). Solo lets only the
  * soloed bands through; bypass leaves a band uncompressed.
  *
- * Posts element messages named "mastermbcomp" every #GstMasterMbComp:interval
- * nanoseconds (and at EOS) with timestamp, stream-time, running-time,
- * duration and gain-reduction: an array of num-bands doubles, the largest
- * gain reduction of each band during the interval in dB (>= 0).
+ * Posts element messages named "mastermbcomp" every
+ * #GstMasterDynFilter:interval nanoseconds (and at EOS) with timestamp,
+ * stream-time, running-time, duration and gain-reduction: an array of
+ * num-bands doubles, the largest gain reduction of each band during the
+ * interval in dB (>= 0).
  *
  * ## Example launch line
  * |[
@@ -31,7 +32,6 @@
 
 #include "gstmastermbcomp.h"
 #include "gstmasterenum.h"
-#include "gstmastermessage.h"
 
 #include <gst/audio/audio.h>
 #include <gst/controller/controller.h>
@@ -41,7 +41,6 @@ GST_DEBUG_CATEGORY_STATIC (mastermbcomp_debug);
 #define GST_CAT_DEFAULT mastermbcomp_debug
 
 #define MAX_LOOKAHEAD_MS 20.0
-#define DEFAULT_INTERVAL (100 * GST_MSECOND)
 
 static const gdouble default_crossover[GST_MASTER_MB_COMP_MAX_BANDS] = {
   100.0, 500.0, 2500.0, 8000.0, 14000.0, 20000.0
@@ -211,20 +210,14 @@ enum
   PROP_SLOPE,
   PROP_MIX,
   PROP_OUTPUT_GAIN,
-  PROP_LOOKAHEAD,
-  PROP_INTERVAL
+  PROP_LOOKAHEAD
 };
-
-#define CAPS_STR \
-  "audio/x-raw, format = (string) { " GST_AUDIO_NE (F32) ", " \
-  GST_AUDIO_NE (F64) " }, rate = (int) [ 8000, 384000 ], " \
-  "channels = (int) [ 1, 8 ], layout = (string) interleaved"
 
 static void gst_master_mb_comp_child_proxy_init (gpointer g_iface,
     gpointer iface_data);
 
 G_DEFINE_TYPE_WITH_CODE (GstMasterMbComp, gst_master_mb_comp,
-    GST_TYPE_AUDIO_FILTER, G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY,
+    GST_TYPE_MASTER_DYN_FILTER, G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY,
         gst_master_mb_comp_child_proxy_init));
 GST_ELEMENT_REGISTER_DEFINE (mastermbcomp, "mastermbcomp", GST_RANK_NONE,
     GST_TYPE_MASTER_MB_COMP);
@@ -290,9 +283,6 @@ gst_master_mb_comp_set_property (GObject * object, guint prop_id,
     case PROP_LOOKAHEAD:
       self->settings.lookahead_ms = g_value_get_double (value);
       break;
-    case PROP_INTERVAL:
-      self->settings.interval = g_value_get_uint64 (value);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -321,9 +311,6 @@ gst_master_mb_comp_get_property (GObject * object, guint prop_id,
       break;
     case PROP_LOOKAHEAD:
       g_value_set_double (value, self->settings.lookahead_ms);
-      break;
-    case PROP_INTERVAL:
-      g_value_set_uint64 (value, self->settings.interval);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -354,7 +341,8 @@ gst_master_mb_comp_finalize (GObject * object)
   G_OBJECT_CLASS (gst_master_mb_comp_parent_class)->finalize (object);
 }
 
-/* controller sync (no lock held), then snapshot settings; TRUE if changed */
+/* controller sync of the bands (no lock held; the base synced the element),
+ * then snapshot settings; TRUE if changed */
 static gboolean
 snapshot (GstMasterMbComp * self, GstClockTime stream_time)
 {
@@ -364,7 +352,6 @@ snapshot (GstMasterMbComp * self, GstClockTime stream_time)
   gint b;
 
   if (GST_CLOCK_TIME_IS_VALID (stream_time)) {
-    gst_object_sync_values (GST_OBJECT (self), stream_time);
     for (b = 0; b < GST_MASTER_MB_COMP_MAX_BANDS; b++)
       gst_object_sync_values (GST_OBJECT (self->bands[b]), stream_time);
   }
@@ -377,80 +364,86 @@ snapshot (GstMasterMbComp * self, GstClockTime stream_time)
     GST_OBJECT_UNLOCK (self->bands[b]);
   }
   changed = memcmp (bands, self->band_snap, sizeof (bands)) != 0
-      || s.mix != self->snap.mix || s.output_gain_db != self->snap.output_gain_db
-      || s.interval != self->snap.interval;
+      || s.mix != self->snap.mix
+      || s.output_gain_db != self->snap.output_gain_db;
   memcpy (self->band_snap, bands, sizeof (bands));
   /* structural values change only in setup() */
   self->snap.mix = s.mix;
   self->snap.output_gain_db = s.output_gain_db;
-  self->snap.interval = s.interval;
   return changed;
 }
 
-static gboolean
-gst_master_mb_comp_setup (GstAudioFilter * filter, const GstAudioInfo * info)
+static gint
+process_f32 (GstMasterDynFilter * base, gpointer data, guint n)
 {
-  GstMasterMbComp *self = GST_MASTER_MB_COMP (filter);
-  guint old_latency = g_atomic_int_get (&self->latency);
-  gint latency;
+  return master_multiband_process_f32 (GST_MASTER_MB_COMP (base)->mb, data,
+      data, (int) n);
+}
+
+static gint
+process_f64 (GstMasterDynFilter * base, gpointer data, guint n)
+{
+  return master_multiband_process_f64 (GST_MASTER_MB_COMP (base)->mb, data,
+      data, (int) n);
+}
+
+static gboolean
+gst_master_mb_comp_configure (GstMasterDynFilter * base,
+    const GstAudioInfo * info, guint * latency)
+{
+  GstMasterMbComp *self = GST_MASTER_MB_COMP (base);
+  gint frames;
 
   master_multiband_free (&self->mb);
   self->mb = master_multiband_new (GST_AUDIO_INFO_CHANNELS (info),
       GST_AUDIO_INFO_RATE (info), MAX_LOOKAHEAD_MS);
   if (!self->mb)
     return FALSE;
-  if (GST_AUDIO_INFO_FORMAT (info) == GST_AUDIO_FORMAT_F32)
-    self->f64 = FALSE;
-  else if (GST_AUDIO_INFO_FORMAT (info) == GST_AUDIO_FORMAT_F64)
-    self->f64 = TRUE;
-  else
-    return FALSE;
 
   GST_OBJECT_LOCK (self);
   self->snap = self->settings;
   GST_OBJECT_UNLOCK (self);
   snapshot (self, GST_CLOCK_TIME_NONE);
-  latency = master_multiband_configure (self->mb, self->snap.num_bands,
+  frames = master_multiband_configure (self->mb, self->snap.num_bands,
       self->snap.slope, self->snap.lookahead_ms, self->band_snap,
       self->snap.mix, self->snap.output_gain_db);
-  if (latency < 0)
+  if (frames < 0)
     return FALSE;
-  gst_master_align_reset (&self->align, latency);
-  g_atomic_int_set (&self->latency, latency);
-  self->msg_frames = 0;
+  *latency = frames;
   GST_DEBUG_OBJECT (self, "setup: %d bands, slope %d, latency %d frames",
-      self->snap.num_bands, self->snap.slope, latency);
-  if ((guint) latency != old_latency)
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_latency (GST_OBJECT (self)));
-  return TRUE;
-}
-
-static gboolean
-gst_master_mb_comp_stop (GstBaseTransform * bt)
-{
-  GstMasterMbComp *self = GST_MASTER_MB_COMP (bt);
-  master_multiband_free (&self->mb);
+      self->snap.num_bands, self->snap.slope, frames);
   return TRUE;
 }
 
 static void
-gst_master_mb_comp_before_transform (GstBaseTransform * bt, GstBuffer * buf)
+gst_master_mb_comp_release (GstMasterDynFilter * base)
 {
-  GstMasterMbComp *self = GST_MASTER_MB_COMP (bt);
-  GstClockTime ts = gst_segment_to_stream_time (&bt->segment, GST_FORMAT_TIME,
-      GST_BUFFER_PTS (buf));
-  if (snapshot (self, ts) && self->mb)
+  master_multiband_free (&GST_MASTER_MB_COMP (base)->mb);
+}
+
+static void
+gst_master_mb_comp_reset (GstMasterDynFilter * base)
+{
+  master_multiband_reset (GST_MASTER_MB_COMP (base)->mb);
+}
+
+static void
+gst_master_mb_comp_update (GstMasterDynFilter * base,
+    GstClockTime stream_time)
+{
+  GstMasterMbComp *self = GST_MASTER_MB_COMP (base);
+
+  if (snapshot (self, stream_time) && self->mb)
     master_multiband_set_params (self->mb, self->band_snap, self->snap.mix,
         self->snap.output_gain_db);
 }
 
 static void
-post_message (GstMasterMbComp * self, GstClockTime ts, GstClockTime duration)
+gst_master_mb_comp_add_message_values (GstMasterDynFilter * base,
+    GstStructure * s)
 {
-  GstBaseTransform *bt = GST_BASE_TRANSFORM (self);
+  GstMasterMbComp *self = GST_MASTER_MB_COMP (base);
   GValue arr = G_VALUE_INIT, v = G_VALUE_INIT;
-  GstStructure *s;
   gint b, nb = self->mb ? master_multiband_get_n_bands (self->mb) : 0;
 
   g_value_init (&arr, GST_TYPE_ARRAY);
@@ -460,126 +453,8 @@ post_message (GstMasterMbComp * self, GstClockTime ts, GstClockTime duration)
             b));
     gst_value_array_append_value (&arr, &v);
   }
-  s = gst_master_message_structure_new (bt, "mastermbcomp", ts, duration);
   gst_structure_take_value (s, "gain-reduction", &arr);
   g_value_unset (&v);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-}
-
-static int
-process (GstMasterMbComp * self, gpointer data, guint n)
-{
-  if (self->f64)
-    return master_multiband_process_f64 (self->mb, data, data, (int) n);
-  return master_multiband_process_f32 (self->mb, data, data, (int) n);
-}
-
-static GstFlowReturn
-gst_master_mb_comp_transform_ip (GstBaseTransform * bt, GstBuffer * buf)
-{
-  GstMasterMbComp *self = GST_MASTER_MB_COMP (bt);
-  GstAudioFilter *filter = GST_AUDIO_FILTER (bt);
-  gint bpf = GST_AUDIO_INFO_BPF (&filter->info);
-  gint rate = GST_AUDIO_INFO_RATE (&filter->info);
-  GstMapInfo map;
-  guint n;
-  int bad;
-
-  if (!self->mb || bpf == 0)
-    return GST_FLOW_NOT_NEGOTIATED;
-  if (!gst_buffer_map (buf, &map, GST_MAP_READWRITE))
-    return GST_FLOW_ERROR;
-  n = map.size / bpf;
-  gst_master_align_input (&self->align, buf, n, rate);
-  bad = process (self, map.data, n);
-  gst_buffer_unmap (buf, &map);
-
-  if (bad > 0 && !self->warned_nonfinite) {
-    self->warned_nonfinite = TRUE;
-    GST_ELEMENT_WARNING (self, STREAM, FORMAT, ("Invalid input samples"),
-        ("%d NaN/Inf (or absurdly large) samples replaced by silence", bad));
-  }
-
-  GstClockTime end = GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf)
-      + gst_util_uint64_scale_int (n, GST_SECOND, rate) : GST_CLOCK_TIME_NONE;
-  GstClockTime start, dur;
-  if (gst_master_message_interval_add (&self->msg_frames, n, rate,
-          self->snap.interval, end, &start, &dur))
-    post_message (self, start, dur);
-
-  if (!gst_master_align_output (&self->align, buf, n, rate, bpf))
-    return GST_BASE_TRANSFORM_FLOW_DROPPED;
-  return GST_FLOW_OK;
-}
-
-static void
-drain_process (gpointer user_data, gpointer data, guint n)
-{
-  process (user_data, data, n);
-}
-
-static void
-drain (GstMasterMbComp * self)
-{
-  GstAudioFilter *filter = GST_AUDIO_FILTER (self);
-
-  if (self->mb)
-    gst_master_align_drain (&self->align, GST_BASE_TRANSFORM_SRC_PAD (self),
-        GST_AUDIO_INFO_RATE (&filter->info), GST_AUDIO_INFO_BPF (&filter->info),
-        drain_process, self);
-}
-
-static gboolean
-gst_master_mb_comp_sink_event (GstBaseTransform * bt, GstEvent * event)
-{
-  GstMasterMbComp *self = GST_MASTER_MB_COMP (bt);
-
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_FLUSH_STOP:
-      if (self->mb)
-        master_multiband_reset (self->mb);
-      gst_master_align_reset (&self->align, g_atomic_int_get (&self->latency));
-      self->msg_frames = 0;
-      break;
-    case GST_EVENT_STREAM_START:
-      self->warned_nonfinite = FALSE;
-      break;
-    case GST_EVENT_EOS:
-      drain (self);
-      if (self->mb) {
-        GstClockTime start, dur;
-        if (gst_master_message_interval_rest (&self->msg_frames,
-                GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (bt)->info),
-                bt->segment.position, &start, &dur))
-          post_message (self, start, dur);
-      }
-      gst_master_align_reset (&self->align, g_atomic_int_get (&self->latency));
-      break;
-    default:
-      break;
-  }
-  return GST_BASE_TRANSFORM_CLASS (gst_master_mb_comp_parent_class)->sink_event
-      (bt, event);
-}
-
-static gboolean
-gst_master_mb_comp_query (GstBaseTransform * bt, GstPadDirection direction,
-    GstQuery * query)
-{
-  GstMasterMbComp *self = GST_MASTER_MB_COMP (bt);
-  gboolean res =
-      GST_BASE_TRANSFORM_CLASS (gst_master_mb_comp_parent_class)->query (bt,
-      direction, query);
-
-  if (res && direction == GST_PAD_SRC
-      && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
-    gint rate = GST_AUDIO_INFO_RATE (&GST_AUDIO_FILTER (bt)->info);
-    guint frames = g_atomic_int_get (&self->latency);
-    gst_master_latency_query_add (query,
-        rate > 0 ? gst_util_uint64_scale_int (frames, GST_SECOND, rate) : 0);
-  }
-  return res;
 }
 
 static void
@@ -587,10 +462,8 @@ gst_master_mb_comp_class_init (GstMasterMbCompClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  GstBaseTransformClass *bt_class = GST_BASE_TRANSFORM_CLASS (klass);
-  GstAudioFilterClass *filter_class = GST_AUDIO_FILTER_CLASS (klass);
+  GstMasterDynFilterClass *dyn_class = GST_MASTER_DYN_FILTER_CLASS (klass);
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
-  GstCaps *caps;
 
   GST_DEBUG_CATEGORY_INIT (mastermbcomp_debug, "mastermbcomp", 0,
       "multiband mastering compressor");
@@ -622,27 +495,22 @@ gst_master_mb_comp_class_init (GstMasterMbCompClass * klass)
           "Lookahead of every band, ms (adds that much latency; output stays "
           "aligned)", 0.0, MAX_LOOKAHEAD_MS, 0.0,
           flags | GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_INTERVAL,
-      g_param_spec_uint64 ("interval", "Interval",
-          "Interval of gain-reduction messages, ns (0 = only at EOS)",
-          0, G_MAXUINT64, DEFAULT_INTERVAL, flags));
+  /* "interval": GstMasterDynFilter */
 
   gst_element_class_set_static_metadata (element_class,
       "Multiband mastering compressor", "Filter/Effect/Audio",
       "Linkwitz-Riley band split (1..6 bands, flat sum) with a compressor "
       "per band, solo and bypass per band", "gst-mastering");
 
-  caps = gst_caps_from_string (CAPS_STR);
-  gst_audio_filter_class_add_pad_templates (filter_class, caps);
-  gst_caps_unref (caps);
-
-  filter_class->setup = GST_DEBUG_FUNCPTR (gst_master_mb_comp_setup);
-  bt_class->transform_ip = GST_DEBUG_FUNCPTR (gst_master_mb_comp_transform_ip);
-  bt_class->before_transform =
-      GST_DEBUG_FUNCPTR (gst_master_mb_comp_before_transform);
-  bt_class->sink_event = GST_DEBUG_FUNCPTR (gst_master_mb_comp_sink_event);
-  bt_class->query = GST_DEBUG_FUNCPTR (gst_master_mb_comp_query);
-  bt_class->stop = GST_DEBUG_FUNCPTR (gst_master_mb_comp_stop);
+  dyn_class->message_name = "mastermbcomp";
+  dyn_class->process_f32 = GST_DEBUG_FUNCPTR (process_f32);
+  dyn_class->process_f64 = GST_DEBUG_FUNCPTR (process_f64);
+  dyn_class->configure = GST_DEBUG_FUNCPTR (gst_master_mb_comp_configure);
+  dyn_class->update = GST_DEBUG_FUNCPTR (gst_master_mb_comp_update);
+  dyn_class->reset = GST_DEBUG_FUNCPTR (gst_master_mb_comp_reset);
+  dyn_class->release = GST_DEBUG_FUNCPTR (gst_master_mb_comp_release);
+  dyn_class->add_message_values =
+      GST_DEBUG_FUNCPTR (gst_master_mb_comp_add_message_values);
 
   gst_type_mark_as_plugin_api (GST_TYPE_MASTER_MB_COMP_SLOPE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_MASTER_MB_COMP_BAND, 0);
@@ -657,7 +525,6 @@ gst_master_mb_comp_init (GstMasterMbComp * self)
   self->settings.mix = 1.0;
   self->settings.output_gain_db = 0.0;
   self->settings.lookahead_ms = 0.0;
-  self->settings.interval = DEFAULT_INTERVAL;
   self->snap = self->settings;
   for (b = 0; b < GST_MASTER_MB_COMP_MAX_BANDS; b++) {
     gchar *name = g_strdup_printf ("band%d", b);

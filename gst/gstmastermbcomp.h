@@ -3,10 +3,9 @@
 #define __GST_MASTER_MB_COMP_H__
 
 #include <gst/gst.h>
-#include <gst/audio/gstaudiofilter.h>
 
 #include "multiband.h"
-#include "gstmasteralign.h"
+#include "gstmasterdynfilter.h"
 
 G_BEGIN_DECLS
 
@@ -25,11 +24,12 @@ struct _GstMasterMbCompBand
 
 #define GST_TYPE_MASTER_MB_COMP (gst_master_mb_comp_get_type ())
 G_DECLARE_FINAL_TYPE (GstMasterMbComp, gst_master_mb_comp, GST,
-    MASTER_MB_COMP, GstAudioFilter);
+    MASTER_MB_COMP, GstMasterDynFilter);
 
 #define GST_TYPE_MASTER_MB_COMP_SLOPE (gst_master_mb_comp_slope_get_type ())
 GType gst_master_mb_comp_slope_get_type (void);
 
+/* properties, guarded by the object lock ("interval": the base class) */
 typedef struct
 {
   gint num_bands;
@@ -37,12 +37,11 @@ typedef struct
   gdouble mix;
   gdouble output_gain_db;
   gdouble lookahead_ms;
-  guint64 interval;
 } GstMasterMbCompSettings;
 
 struct _GstMasterMbComp
 {
-  GstAudioFilter parent;
+  GstMasterDynFilter parent;
 
   GstMasterMbCompBand *bands[GST_MASTER_MB_COMP_MAX_BANDS];
   GstMasterMbCompSettings settings;     /* object lock */
@@ -51,11 +50,6 @@ struct _GstMasterMbComp
   GstMasterMbCompSettings snap;
   MasterMultibandBand band_snap[GST_MASTER_MB_COMP_MAX_BANDS];
   MasterMultiband *mb;
-  gboolean f64;
-  GstMasterAlign align;
-  guint latency;                /* frames (atomic) */
-  guint64 msg_frames;
-  gboolean warned_nonfinite;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (mastermbcomp);
