@@ -4,9 +4,14 @@
  * input (same timestamps, same sample count, no leading silence, nothing cut),
  * the first `latency` output frames are withheld and, at EOS, the tail is
  * drained by processing `latency` frames of silence; output frame k carries
- * the timestamp of input frame k, also across timestamp discontinuities
- * (gaps in a live stream): the input's timeline is remembered at every
- * discontinuity for as long as its frames are still in the delay. */
+ * the timestamp of input frame k.
+ *
+ * Two ways to cross a timestamp discontinuity (a gap in a live stream):
+ * keep the delay running and remember the input's timeline at every
+ * discontinuity for as long as its frames are still in the delay (marks:
+ * gst_master_align_input/output, mastercomp and mastermbcomp), or drain and
+ * start a new run there (gst_master_align_run_*, masterlimiter and
+ * mastersaturator). */
 #ifndef __GST_MASTER_ALIGN_H__
 #define __GST_MASTER_ALIGN_H__
 
