@@ -11,6 +11,9 @@ gst_master_align_reset (GstMasterAlign * a, guint latency)
   a->in_frames = 0;
   a->out_frames = 0;
   a->n_marks = 0;
+  a->run.frame = 0;
+  a->run.pts = GST_CLOCK_TIME_NONE;
+  a->run_offset = GST_BUFFER_OFFSET_NONE;
 }
 
 static GstClockTime
@@ -18,6 +21,14 @@ mark_time (const GstMasterAlignMark * m, guint64 frame, gint rate)
 {
   return m->pts + gst_util_uint64_scale_int (frame - m->frame, GST_SECOND,
       rate);
+}
+
+/* How far `pts` is from the time `m`'s timeline gives input frame `frame`. */
+static GstClockTimeDiff
+mark_offset (const GstMasterAlignMark * m, guint64 frame, GstClockTime pts,
+    gint rate)
+{
+  return GST_CLOCK_DIFF (mark_time (m, frame, rate), pts);
 }
 
 void
@@ -28,9 +39,8 @@ gst_master_align_input (GstMasterAlign * a, GstBuffer * inbuf, guint n_frames,
     GstClockTime pts = GST_BUFFER_PTS (inbuf);
     gboolean new_mark = a->n_marks == 0;
     if (!new_mark) {
-      GstClockTime expect = mark_time (&a->marks[a->n_marks - 1],
-          a->in_frames, rate);
-      GstClockTimeDiff d = GST_CLOCK_DIFF (expect, pts);
+      GstClockTimeDiff d = mark_offset (&a->marks[a->n_marks - 1],
+          a->in_frames, pts, rate);
       /* more than half a frame off the running timeline: a discontinuity */
       new_mark = ABS (d) > (GstClockTimeDiff) (GST_SECOND / (2 * rate));
     }
@@ -59,8 +69,7 @@ gst_master_align_output (GstMasterAlign * a, GstBuffer * buf, guint n_frames,
     a->out_frames += n_frames;
     return TRUE;
   }
-  drop = MIN (a->skip, n_frames);
-  a->skip -= drop;
+  drop = gst_master_align_withhold (a, n_frames);
   keep = n_frames - drop;
   if (keep == 0)
     return FALSE;
@@ -119,6 +128,86 @@ gst_master_align_drain (GstMasterAlign * a, GstPad * srcpad, gint rate,
   } else {
     gst_buffer_unref (buf);
   }
+}
+
+guint
+gst_master_align_withhold (GstMasterAlign * a, guint n_frames)
+{
+  guint n = MIN (a->skip, n_frames);
+  a->skip -= n;
+  return n;
+}
+
+gboolean
+gst_master_align_run_jumps (const GstMasterAlign * a, GstClockTime pts,
+    gint rate, GstClockTime tolerance)
+{
+  GstClockTimeDiff d;
+
+  if (a->in_frames == 0 || !GST_CLOCK_TIME_IS_VALID (pts)
+      || !GST_CLOCK_TIME_IS_VALID (a->run.pts))
+    return FALSE;
+  d = mark_offset (&a->run, a->in_frames, pts, rate);
+  return ABS (d) > (GstClockTimeDiff) tolerance;
+}
+
+void
+gst_master_align_run_input (GstMasterAlign * a, GstClockTime pts,
+    guint64 offset, guint n_frames)
+{
+  if (a->in_frames == 0) {
+    a->run.pts = pts;
+    a->run_offset = offset;
+  }
+  a->in_frames += n_frames;
+}
+
+void
+gst_master_align_run_forward (GstMasterAlign * a, GstClockTime pts,
+    guint n_frames)
+{
+  gst_master_align_run_input (a, pts, GST_BUFFER_OFFSET_NONE, n_frames);
+  a->out_frames += n_frames;
+}
+
+void
+gst_master_align_run_relag (GstMasterAlign * a)
+{
+  a->skip = a->latency;
+}
+
+GstClockTime
+gst_master_align_run_time (const GstMasterAlign * a, guint64 frame, gint rate)
+{
+  if (!GST_CLOCK_TIME_IS_VALID (a->run.pts))
+    return GST_CLOCK_TIME_NONE;
+  return mark_time (&a->run, frame, rate);
+}
+
+void
+gst_master_align_run_output (GstMasterAlign * a, GstBuffer * buf,
+    guint n_frames, gint rate)
+{
+  GstClockTime t0 = gst_master_align_run_time (a, a->out_frames, rate);
+  GstClockTime t1 = gst_master_align_run_time (a, a->out_frames + n_frames,
+      rate);
+
+  GST_BUFFER_PTS (buf) = t0;
+  GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_IS_VALID (t0) ? t1 - t0 :
+      GST_CLOCK_TIME_NONE;
+  if (a->run_offset != GST_BUFFER_OFFSET_NONE) {
+    GST_BUFFER_OFFSET (buf) = a->run_offset + a->out_frames;
+    GST_BUFFER_OFFSET_END (buf) = a->run_offset + a->out_frames + n_frames;
+  } else {
+    GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
+    GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET_NONE;
+  }
+  if (a->out_frames == 0)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+  else
+    GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_DISCONT);
+  a->out_frames += n_frames;
 }
 
 void

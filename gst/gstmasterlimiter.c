@@ -201,11 +201,7 @@ reset_stream (GstMasterLimiter * self)
 {
   if (self->lim)
     master_limiter_reset (self->lim);
-  self->in_frames = 0;
-  self->out_frames = 0;
-  self->base_ts = GST_CLOCK_TIME_NONE;
-  self->base_offset = GST_BUFFER_OFFSET_NONE;
-  self->discont = TRUE;
+  gst_master_align_reset (&self->align, MAX (self->latency, 0));
   self->warned_nonfinite = FALSE;
   self->msg_min_gain = 1.0;
   self->total_min_gain = 1.0;
@@ -260,11 +256,11 @@ gst_master_limiter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   self->rate = GST_AUDIO_INFO_RATE (info);
   self->channels = GST_AUDIO_INFO_CHANNELS (info);
   self->bpf = GST_AUDIO_INFO_BPF (info);
+  gint old = self->latency;
+  self->latency = master_limiter_get_latency (lim);
   reset_stream (self);
   apply_settings (self, &s);
 
-  gint old = self->latency;
-  self->latency = master_limiter_get_latency (lim);
   GST_INFO_OBJECT (self, "latency %d frames (%.3f ms), detector margin %.4f dB",
       self->latency, self->latency * 1000.0 / self->rate,
       20.0 * log10 (master_limiter_get_margin (lim)));
@@ -295,9 +291,7 @@ gst_master_limiter_stop (GstBaseTransform * trans)
 static GstClockTime
 out_time (GstMasterLimiter * self, guint64 frame)
 {
-  if (!GST_CLOCK_TIME_IS_VALID (self->base_ts))
-    return GST_CLOCK_TIME_NONE;
-  return self->base_ts + gst_util_uint64_scale_int (frame, GST_SECOND, self->rate);
+  return gst_master_align_run_time (&self->align, frame, self->rate);
 }
 
 /* Element message for output frames [msg_start, end). Call without locks. */
@@ -318,33 +312,6 @@ post_gain_message (GstMasterLimiter * self, guint64 end, gdouble min_gain)
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), st_msg));
   self->msg_start = end;
-}
-
-/* Wraps `n` processed output frames in `buf` (already holding them):
- * timestamps of the input frames with the same index. */
-static void
-stamp_output (GstMasterLimiter * self, GstBuffer * buf, guint64 n)
-{
-  GstClockTime t0 = out_time (self, self->out_frames);
-  GstClockTime t1 = out_time (self, self->out_frames + n);
-  GST_BUFFER_PTS (buf) = t0;
-  GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION (buf) = GST_CLOCK_TIME_IS_VALID (t0) ? t1 - t0 :
-      GST_CLOCK_TIME_NONE;
-  if (self->base_offset != GST_BUFFER_OFFSET_NONE) {
-    GST_BUFFER_OFFSET (buf) = self->base_offset + self->out_frames;
-    GST_BUFFER_OFFSET_END (buf) = self->base_offset + self->out_frames + n;
-  } else {
-    GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
-    GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET_NONE;
-  }
-  if (self->discont) {
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-    self->discont = FALSE;
-  } else {
-    GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_DISCONT);
-  }
-  self->out_frames += n;
 }
 
 /* Gain-reduction bookkeeping after `emitted` advanced (frames kept). */
@@ -447,20 +414,16 @@ gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbu
   GstClockTime pts = GST_BUFFER_PTS (inbuf);
   /* a discontinuity (timestamps jump by more than half a frame): finish the
    * run so far (its tail is pushed first) and start again here */
-  if (self->in_frames > 0 && GST_BUFFER_IS_DISCONT (inbuf) && GST_CLOCK_TIME_IS_VALID (pts)
-      && GST_CLOCK_TIME_IS_VALID (self->base_ts)) {
-    GstClockTimeDiff d = GST_CLOCK_DIFF (out_time (self, self->in_frames), pts);
-    if (ABS (d) > (GstClockTimeDiff) (GST_SECOND / self->rate / 2)) {
-      GST_DEBUG_OBJECT (self, "discontinuity of %" GST_STIME_FORMAT ": draining",
-          GST_STIME_ARGS (d));
-      drain (self);
-      reset_stream (self);
-    }
+  if (GST_BUFFER_IS_DISCONT (inbuf) && gst_master_align_run_jumps (&self->align,
+          pts, self->rate, GST_SECOND / self->rate / 2)) {
+    GST_DEBUG_OBJECT (self, "discontinuity at %" GST_TIME_FORMAT ": draining",
+        GST_TIME_ARGS (pts));
+    drain (self);
+    reset_stream (self);
   }
-  if (self->in_frames == 0) {
-    self->base_ts = pts;
-    self->base_offset = GST_BUFFER_OFFSET (inbuf);
-  }
+  gsize size = gst_buffer_get_size (inbuf);
+  guint64 n = size / self->bpf;
+  gst_master_align_run_input (&self->align, pts, GST_BUFFER_OFFSET (inbuf), n);
 
   /* controller values first, never under our own lock; then a snapshot */
   if (GST_CLOCK_TIME_IS_VALID (pts)) {
@@ -474,12 +437,7 @@ gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbu
   GST_OBJECT_UNLOCK (self);
   apply_settings (self, &s);
 
-  gsize size = gst_buffer_get_size (inbuf);
-  guint64 n = size / self->bpf;
-  guint64 skip = 0;
-  if (self->in_frames < (guint64) self->latency)
-    skip = MIN (n, (guint64) self->latency - self->in_frames);
-  self->in_frames += n;
+  guint64 skip = gst_master_align_withhold (&self->align, n);
   size_t bad = 0;
 
   if (skip == n) {
@@ -494,7 +452,7 @@ gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbu
     gst_buffer_map (buf, &omap, GST_MAP_READWRITE);
     bad = process_span (self, omap.data, omap.data, n, &s);
     gst_buffer_unmap (buf, &omap);
-    stamp_output (self, buf, n);
+    gst_master_align_run_output (&self->align, buf, n, self->rate);
     *outbuf = buf;
   } else {
     GstBuffer *buf = gst_buffer_new_allocate (NULL, (n - skip) * self->bpf, NULL);
@@ -506,7 +464,7 @@ gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbu
     gst_buffer_unmap (buf, &omap);
     gst_buffer_unmap (inbuf, &imap);
     gst_buffer_unref (inbuf);
-    stamp_output (self, buf, n - skip);
+    gst_master_align_run_output (&self->align, buf, n - skip, self->rate);
     *outbuf = buf;
   }
 
@@ -526,25 +484,27 @@ drain (GstMasterLimiter * self)
   GstFlowReturn ret = GST_FLOW_OK;
   GstMasterLimiterSettings s;
 
-  if (!self->lim || self->in_frames == 0)
+  if (!self->lim || self->align.in_frames == 0)
     return GST_FLOW_OK;
   GST_OBJECT_LOCK (self);
   s = self->settings;
   GST_OBJECT_UNLOCK (self);
 
-  /* a stream shorter than the latency: the dsp has not reached input
-   * frame 0 yet */
-  if (self->in_frames < (guint64) self->latency)
-    process_span (self, NULL, NULL, self->latency - self->in_frames, &s);
-
-  guint64 n = self->in_frames - self->out_frames;
+  /* `latency` frames of silence push the tail out; of a stream shorter than
+   * the latency, the first of them are still withheld (the dsp has not
+   * reached input frame 0 yet) */
+  guint64 n = gst_master_align_drain_frames (&self->align);
+  guint64 lead = gst_master_align_withhold (&self->align, n);
+  if (lead > 0)
+    process_span (self, NULL, NULL, lead, &s);
+  n -= lead;
   if (n > 0) {
     GstBuffer *buf = gst_buffer_new_allocate (NULL, n * self->bpf, NULL);
     GstMapInfo map;
     gst_buffer_map (buf, &map, GST_MAP_WRITE);
     process_span (self, map.data, NULL, n, &s);
     gst_buffer_unmap (buf, &map);
-    stamp_output (self, buf, n);
+    gst_master_align_run_output (&self->align, buf, n, self->rate);
     GST_DEBUG_OBJECT (self, "draining %" G_GUINT64_FORMAT " frames", n);
     account_gain (self, s.interval, TRUE);
     ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (trans), buf);
@@ -568,7 +528,7 @@ gst_master_limiter_sink_event (GstBaseTransform * trans, GstEvent * event)
       /* no data for a while: what is inside belongs before the gap */
     case GST_EVENT_SEGMENT:
       /* a new segment without flush (e.g. gapless): finish the old one */
-      if (self->in_frames > 0) {
+      if (self->align.in_frames > 0) {
         drain (self);
         reset_stream (self);
       }
@@ -579,7 +539,7 @@ gst_master_limiter_sink_event (GstBaseTransform * trans, GstEvent * event)
       GstCaps *caps;
       GstAudioInfo info;
       gst_event_parse_caps (event, &caps);
-      if (self->in_frames > 0 && gst_audio_info_from_caps (&info, caps)
+      if (self->align.in_frames > 0 && gst_audio_info_from_caps (&info, caps)
           && !gst_audio_info_is_equal (&info, &GST_AUDIO_FILTER (trans)->info)) {
         drain (self);
         reset_stream (self);
@@ -727,7 +687,7 @@ gst_master_limiter_init (GstMasterLimiter * self)
   s->link = DEFAULT_LINK;
   s->interval = DEFAULT_INTERVAL;
   self->latency = -1;
-  self->base_ts = GST_CLOCK_TIME_NONE;
+  gst_master_align_reset (&self->align, 0);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), FALSE);
 }

@@ -7,6 +7,7 @@
 #include <gst/audio/gstaudiofilter.h>
 
 #include "limiter.h"
+#include "gstmasteralign.h"
 
 G_BEGIN_DECLS
 
@@ -51,10 +52,7 @@ struct _GstMasterLimiter
   GstMasterLimiterProcessFunc process;
   gint latency;                 /* frames; -1 before the first setup */
   gint rate, channels, bpf;
-  guint64 in_frames, out_frames;        /* since the stream (re)started */
-  GstClockTime base_ts;         /* time of input frame 0 */
-  guint64 base_offset;          /* offset of input frame 0 */
-  gboolean discont;             /* mark the next pushed buffer DISCONT */
+  GstMasterAlign align;         /* withheld lead, timeline of the run */
   gboolean warned_nonfinite;
   /* gain-reduction reporting */
   gdouble msg_min_gain;         /* over the running interval */

@@ -409,10 +409,7 @@ reset_stream (GstMasterSaturator * self)
 {
   if (self->sat)
     master_saturator_reset (self->sat);
-  self->to_skip = self->latency;
-  self->in_frames = 0;
-  self->out_frames = 0;
-  self->base_pts = GST_CLOCK_TIME_NONE;
+  gst_master_align_reset (&self->align, self->latency);
   self->hist_fill = 0;
   self->continues = FALSE;
   if (self->ramp_delay > 0 && self->sat)
@@ -581,10 +578,10 @@ process (GstMasterSaturator * self, gpointer dst, gconstpointer src, gint n,
      * (it lags the input by the latency, at most ~2 ms) */
     if (count_input) {
       gsize ns = (gsize) k * self->channels;
+      /* the n frames are counted in already */
       if (self->stat_frames == 0)
-        self->stat_start = GST_CLOCK_TIME_IS_VALID (self->base_pts) ?
-            self->base_pts + frames_to_time (self, self->in_frames + done) :
-            GST_CLOCK_TIME_NONE;
+        self->stat_start = gst_master_align_run_time (&self->align,
+            self->align.in_frames - n + done, self->rate);
       if (self->is_f64) {
         accumulate_f64 ((const double *) ((const guint8 *) src + off), ns,
             &self->in_sumsq, &self->in_peak);
@@ -618,11 +615,10 @@ process (GstMasterSaturator * self, gpointer dst, gconstpointer src, gint n,
 static GstBuffer *
 make_output (GstMasterSaturator * self, GstBuffer * data, gint n)
 {
-  gint skip = (gint) MIN ((guint64) n, self->to_skip);
+  gint skip = gst_master_align_withhold (&self->align, n);
   gint out_n = n - skip;
   GstBuffer *out;
 
-  self->to_skip -= skip;
   if (out_n <= 0) {
     gst_buffer_unref (data);
     return NULL;
@@ -631,23 +627,10 @@ make_output (GstMasterSaturator * self, GstBuffer * data, gint n)
       GST_BUFFER_COPY_FLAGS, (gsize) skip * self->bpf,
       (gsize) out_n * self->bpf);
   gst_buffer_unref (data);
-  if (GST_CLOCK_TIME_IS_VALID (self->base_pts)) {
-    GST_BUFFER_PTS (out) = self->base_pts + frames_to_time (self,
-        self->out_frames);
-    GST_BUFFER_DURATION (out) = frames_to_time (self,
-        self->out_frames + out_n) - frames_to_time (self, self->out_frames);
-  } else {
-    GST_BUFFER_PTS (out) = GST_CLOCK_TIME_NONE;
-    GST_BUFFER_DURATION (out) = GST_CLOCK_TIME_NONE;
-  }
-  GST_BUFFER_DTS (out) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_OFFSET (out) = GST_BUFFER_OFFSET_NONE;
-  GST_BUFFER_OFFSET_END (out) = GST_BUFFER_OFFSET_NONE;
-  if (self->out_frames == 0 && !self->continues)
-    GST_BUFFER_FLAG_SET (out, GST_BUFFER_FLAG_DISCONT);
-  else
+  gst_master_align_run_output (&self->align, out, out_n, self->rate);
+  /* just out of passthrough: the output continues the forwarded buffers */
+  if (self->continues)
     GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_DISCONT);
-  self->out_frames += out_n;
   self->continues = FALSE;
   return out;
 }
@@ -722,10 +705,7 @@ enter_bypass (GstMasterSaturator * self)
   GST_DEBUG_OBJECT (self, "neutral: passthrough");
   /* the withheld frames are exact copies of the last input frames */
   drain (self);
-  self->to_skip = self->latency;
-  self->in_frames = 0;
-  self->out_frames = 0;
-  self->base_pts = GST_CLOCK_TIME_NONE;
+  gst_master_align_reset (&self->align, self->latency);
   self->hist_fill = 0;
   self->bypass = TRUE;
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
@@ -757,9 +737,9 @@ leave_bypass (GstMasterSaturator * self)
   self->ramp_delay = self->latency;
   if (self->ramp_delay == 0)
     master_saturator_set_params (self->sat, &self->bypass_props);
-  /* the timeline (base_pts, frame counts) of the forwarded buffers goes
-   * on: output frame k keeps the time of input frame k */
-  self->to_skip = self->latency;
+  /* the timeline (start, frame counts) of the forwarded buffers goes on:
+   * output frame k keeps the time of input frame k */
+  gst_master_align_run_relag (&self->align);
   self->hist_fill = 0;
   /* the output continues the forwarded buffers: no DISCONT */
   self->continues = TRUE;
@@ -808,19 +788,12 @@ bypass_buffer (GstMasterSaturator * self, GstBuffer * in)
   n = map.size / self->bpf;
   /* follow the input timeline (a later switch to processing continues
    * it); a timestamp jump starts a new one */
-  if (self->in_frames > 0 && GST_BUFFER_PTS_IS_VALID (in)
-      && GST_CLOCK_TIME_IS_VALID (self->base_pts)) {
-    GstClockTimeDiff d = GST_CLOCK_DIFF (self->base_pts +
-        frames_to_time (self, self->in_frames), GST_BUFFER_PTS (in));
-    if (ABS (d) > (GstClockTimeDiff) frames_to_time (self, 1)) {
-      self->in_frames = self->out_frames = 0;
-      self->hist_fill = 0;
-    }
+  if (gst_master_align_run_jumps (&self->align, GST_BUFFER_PTS (in),
+          self->rate, frames_to_time (self, 1))) {
+    gst_master_align_reset (&self->align, self->latency);
+    self->hist_fill = 0;
   }
-  if (self->in_frames == 0)
-    self->base_pts = GST_BUFFER_PTS (in);
-  self->in_frames += n;
-  self->out_frames += n;
+  gst_master_align_run_forward (&self->align, GST_BUFFER_PTS (in), n);
   bad = count_bypass (self, map.data, n, GST_BUFFER_PTS (in));
   if (bad) {
     GstBuffer *out = gst_buffer_new_allocate (NULL, map.size, NULL);
@@ -881,19 +854,14 @@ gst_master_saturator_generate_output (GstBaseTransform * trans,
   n = imap.size / self->bpf;
   /* a timestamp jump (gap, non-flushing segment change): finish the old
    * run (push its withheld tail) and start a new one at the new time */
-  if (self->in_frames > 0 && GST_BUFFER_PTS_IS_VALID (in)
-      && GST_CLOCK_TIME_IS_VALID (self->base_pts)) {
-    GstClockTime expect = self->base_pts + frames_to_time (self,
-        self->in_frames);
-    GstClockTimeDiff d = GST_CLOCK_DIFF (expect, GST_BUFFER_PTS (in));
-    if (ABS (d) > (GstClockTimeDiff) frames_to_time (self, 1)) {
-      GST_DEBUG_OBJECT (self, "timestamp jump of %" GST_STIME_FORMAT
-          ": draining and restarting", GST_STIME_ARGS (d));
-      drain (self);
-    }
+  if (gst_master_align_run_jumps (&self->align, GST_BUFFER_PTS (in),
+          self->rate, frames_to_time (self, 1))) {
+    GST_DEBUG_OBJECT (self, "timestamp jump at %" GST_TIME_FORMAT
+        ": draining and restarting", GST_TIME_ARGS (GST_BUFFER_PTS (in)));
+    drain (self);
   }
-  if (self->in_frames == 0)
-    self->base_pts = GST_BUFFER_PTS (in);
+  gst_master_align_run_input (&self->align, GST_BUFFER_PTS (in),
+      GST_BUFFER_OFFSET_NONE, n);
   work = gst_buffer_new_allocate (NULL, (gsize) n * self->bpf, NULL);
   gst_buffer_copy_into (work, in, GST_BUFFER_COPY_FLAGS, 0, 0);
   gst_buffer_map (work, &wmap, GST_MAP_WRITE);
@@ -901,7 +869,6 @@ gst_master_saturator_generate_output (GstBaseTransform * trans,
   gst_buffer_unmap (work, &wmap);
   gst_buffer_unmap (in, &imap);
   gst_buffer_unref (in);
-  self->in_frames += n;
 
   *outbuf = make_output (self, work, n);
   return GST_FLOW_OK;
@@ -914,16 +881,15 @@ drain (GstMasterSaturator * self)
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   GstBuffer *work, *out;
   GstMapInfo wmap;
-  gint n = self->latency;
+  gint n = gst_master_align_drain_frames (&self->align);
 
   if (self->bypass) {
     /* nothing withheld; the next buffer starts a new timeline */
-    self->in_frames = 0;
-    self->out_frames = 0;
+    gst_master_align_reset (&self->align, self->latency);
     self->hist_fill = 0;
     return;
   }
-  if (!self->sat || n == 0 || self->in_frames == 0)
+  if (!self->sat || n == 0)
     return;
   work = gst_buffer_new_allocate (NULL, (gsize) n * self->bpf, NULL);
   gst_buffer_map (work, &wmap, GST_MAP_WRITE);
@@ -939,9 +905,7 @@ drain (GstMasterSaturator * self)
       GST_DEBUG_OBJECT (self, "drain push: %s", gst_flow_get_name (ret));
   }
   /* nothing left to withhold or drain until the next reset */
-  self->in_frames = 0;
-  self->out_frames = 0;
-  self->to_skip = self->latency;
+  gst_master_align_reset (&self->align, self->latency);
   master_saturator_reset (self->sat);
 }
 
@@ -1096,7 +1060,7 @@ gst_master_saturator_init (GstMasterSaturator * self)
   master_saturator_params_init (&self->props);
   self->oversampling = DEFAULT_OVERSAMPLING;
   self->props_dirty = TRUE;
-  self->base_pts = GST_CLOCK_TIME_NONE;
+  gst_master_align_reset (&self->align, 0);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), FALSE);
 }

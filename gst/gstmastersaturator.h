@@ -7,6 +7,7 @@
 #include <gst/audio/gstaudiofilter.h>
 
 #include "saturator.h"
+#include "gstmasteralign.h"
 
 G_BEGIN_DECLS
 
@@ -32,10 +33,7 @@ struct _GstMasterSaturator
   gint rate, channels, bpf;
   gboolean is_f64;
   guint latency;                /* frames, of the running saturator */
-  guint64 to_skip;              /* leading output frames still to withhold */
-  guint64 in_frames;            /* frames received since the last reset */
-  guint64 out_frames;           /* frames pushed since the last reset */
-  GstClockTime base_pts;        /* PTS of the first input frame after reset */
+  GstMasterAlign align;         /* withheld lead, timeline of the run */
   gboolean warned_bad;          /* NaN/Inf warning posted for this stream */
   gpointer zeros;               /* drain input, latency frames */
 
