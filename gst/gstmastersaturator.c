@@ -889,8 +889,15 @@ drain (GstMasterSaturator * self)
     self->hist_fill = 0;
     return;
   }
-  if (!self->sat || n == 0)
+  if (!self->sat)
     return;
+  if (n == 0) {
+    /* nothing withheld (no lookahead at 1x, or nothing fed yet): the next
+     * buffer still starts a new run at its own time */
+    gst_master_align_reset (&self->align, self->latency);
+    master_saturator_reset (self->sat);
+    return;
+  }
   work = gst_buffer_new_allocate (NULL, (gsize) n * self->bpf, NULL);
   gst_buffer_map (work, &wmap, GST_MAP_WRITE);
   process (self, wmap.data, self->zeros, n, GST_CLOCK_TIME_NONE, FALSE);

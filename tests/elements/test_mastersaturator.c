@@ -415,47 +415,56 @@ GST_START_TEST (test_property_jump)
 GST_END_TEST;
 
 /* A timestamp gap: the frames before it are drained with their own times,
- * those after it keep theirs; nothing lost or added. */
+ * those after it keep theirs; nothing lost or added. At every oversampling
+ * factor: without lookahead (1x) there is nothing to drain, but the new
+ * timeline must start all the same. */
 GST_START_TEST (test_gap)
 {
   const gsize n = 4800;
+  const guint factors[] = { 1, 2, 4, 8 };
   float *x = make_sine (n, 2, 440.0, 0.5);
-  GstHarness *h = gst_harness_new ("mastersaturator");
-  gchar *caps = master_test_caps_string ("F32LE", RATE, 2);
-  GstBuffer *b;
-  gsize total = 0, before_gap = 0;
-  gboolean ok = TRUE;
 
-  gst_harness_set_src_caps_str (h, caps);
-  g_free (caps);
-  gst_harness_push (h, master_test_buffer_f32 (x, n / 2, 2, RATE, 0));
-  gst_harness_push (h, master_test_buffer_f32 (x + n, n / 2, 2, RATE, n / 2));
-  /* jump: the next frames belong at 1 s */
-  gst_harness_push (h, master_test_buffer_f32 (x, n / 2, 2, RATE, RATE));
-  gst_harness_push (h, master_test_buffer_f32 (x + n, n / 2, 2, RATE, RATE + n / 2));
-  gst_harness_push_event (h, gst_event_new_eos ());
-  while ((b = gst_harness_try_pull (h)) != NULL) {
-    gsize frames = gst_buffer_get_size (b) / 8;
-    guint64 pos = total < n ? total : RATE + (total - n);
-    GstClockTime want = gst_util_uint64_scale_int (pos, GST_SECOND, RATE);
-    if (GST_BUFFER_PTS (b) != want) {
-      g_print ("gap: buffer at frame %" G_GSIZE_FORMAT " has pts %" GST_TIME_FORMAT
-          ", want %" GST_TIME_FORMAT "\n", total, GST_TIME_ARGS (GST_BUFFER_PTS (b)),
-          GST_TIME_ARGS (want));
-      ok = FALSE;
+  for (guint fi = 0; fi < G_N_ELEMENTS (factors); fi++) {
+    GstHarness *h = gst_harness_new ("mastersaturator");
+    gchar *caps = master_test_caps_string ("F32LE", RATE, 2);
+    GstBuffer *b;
+    gsize total = 0, before_gap = 0;
+    gboolean ok = TRUE;
+
+    g_object_set (h->element, "oversampling", factors[fi], NULL);
+    gst_harness_set_src_caps_str (h, caps);
+    g_free (caps);
+    gst_harness_push (h, master_test_buffer_f32 (x, n / 2, 2, RATE, 0));
+    gst_harness_push (h, master_test_buffer_f32 (x + n, n / 2, 2, RATE, n / 2));
+    /* jump: the next frames belong at 1 s */
+    gst_harness_push (h, master_test_buffer_f32 (x, n / 2, 2, RATE, RATE));
+    gst_harness_push (h, master_test_buffer_f32 (x + n, n / 2, 2, RATE,
+            RATE + n / 2));
+    gst_harness_push_event (h, gst_event_new_eos ());
+    while ((b = gst_harness_try_pull (h)) != NULL) {
+      gsize frames = gst_buffer_get_size (b) / 8;
+      guint64 pos = total < n ? total : RATE + (total - n);
+      GstClockTime want = gst_util_uint64_scale_int (pos, GST_SECOND, RATE);
+      if (GST_BUFFER_PTS (b) != want) {
+        g_print ("gap %ux: buffer at frame %" G_GSIZE_FORMAT " has pts %"
+            GST_TIME_FORMAT ", want %" GST_TIME_FORMAT "\n", factors[fi], total,
+            GST_TIME_ARGS (GST_BUFFER_PTS (b)), GST_TIME_ARGS (want));
+        ok = FALSE;
+      }
+      if (total < n)
+        before_gap += frames;
+      total += frames;
+      gst_buffer_unref (b);
     }
-    if (total < n)
-      before_gap += frames;
-    total += frames;
-    gst_buffer_unref (b);
+    g_print ("gap %ux: %" G_GSIZE_FORMAT " frames out (%" G_GSIZE_FORMAT
+        " before the jump), timestamps %s\n", factors[fi], total, before_gap,
+        ok ? "match the input" : "WRONG");
+    fail_unless_equals_uint64 (total, 2 * n);
+    fail_unless_equals_uint64 (before_gap, n);
+    fail_unless (ok);
+    gst_harness_teardown (h);
   }
-  g_print ("gap: %" G_GSIZE_FORMAT " frames out (%" G_GSIZE_FORMAT " before the jump), "
-      "timestamps %s\n", total, before_gap, ok ? "match the input" : "WRONG");
-  fail_unless_equals_uint64 (total, 2 * n);
-  fail_unless_equals_uint64 (before_gap, n);
-  fail_unless (ok);
   g_free (x);
-  gst_harness_teardown (h);
 }
 GST_END_TEST;
 
