@@ -59,9 +59,38 @@ gst_master_align_input (GstMasterAlign * a, GstBuffer * inbuf, guint n_frames,
   a->in_frames += n_frames;
 }
 
+static void
+stamp (GstMasterAlign * a, GstBuffer * buf, guint n, gint rate)
+{
+  if (a->n_marks > 0 && a->marks[0].frame <= a->out_frames) {
+    GstClockTime t0 = mark_time (&a->marks[0], a->out_frames, rate);
+    GstClockTime t1 = mark_time (&a->marks[0], a->out_frames + n, rate);
+    GST_BUFFER_PTS (buf) = t0;
+    GST_BUFFER_DURATION (buf) = t1 - t0;
+  } else {
+    GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_NONE;
+    GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (n, GST_SECOND,
+        rate);
+  }
+  GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
+  GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET_NONE;
+}
+
+/* drops the marks before the one whose timeline holds the next output
+ * frame */
+static void
+advance_marks (GstMasterAlign * a)
+{
+  while (a->n_marks > 1 && a->marks[1].frame <= a->out_frames) {
+    memmove (&a->marks[0], &a->marks[1],
+        sizeof (a->marks[0]) * (a->n_marks - 1));
+    a->n_marks--;
+  }
+}
+
 gboolean
 gst_master_align_output (GstMasterAlign * a, GstBuffer * buf, guint n_frames,
-    gint rate, gint bpf)
+    gint rate, gint bpf, GstPad * srcpad)
 {
   guint drop, keep;
 
@@ -76,24 +105,29 @@ gst_master_align_output (GstMasterAlign * a, GstBuffer * buf, guint n_frames,
   if (drop > 0)
     gst_buffer_resize (buf, (gssize) drop * bpf, (gssize) keep * bpf);
 
-  /* the mark whose timeline holds the first output frame */
-  while (a->n_marks > 1 && a->marks[1].frame <= a->out_frames) {
-    memmove (&a->marks[0], &a->marks[1],
-        sizeof (a->marks[0]) * (a->n_marks - 1));
-    a->n_marks--;
+  advance_marks (a);
+  /* a discontinuity inside the buffer: the frames before it go out in a
+   * buffer of their own, on their own timeline, so that no frame is
+   * stamped with another timeline's time */
+  while (srcpad && a->n_marks > 1 && a->marks[1].frame < a->out_frames + keep) {
+    guint head = (guint) (a->marks[1].frame - a->out_frames);
+    GstBuffer *part = gst_buffer_copy_region (buf, GST_BUFFER_COPY_ALL, 0,
+        (gsize) head * bpf);
+    GstFlowReturn ret;
+
+    stamp (a, part, head, rate);
+    GST_BUFFER_FLAG_UNSET (part, GST_BUFFER_FLAG_DISCONT);
+    a->out_frames += head;
+    keep -= head;
+    gst_buffer_resize (buf, (gssize) head * bpf, (gssize) keep * bpf);
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    advance_marks (a);
+    ret = gst_pad_push (srcpad, part);
+    if (ret != GST_FLOW_OK)
+      GST_DEBUG_OBJECT (srcpad, "pushing the frames before a discontinuity: "
+          "%s", gst_flow_get_name (ret));
   }
-  if (a->n_marks > 0 && a->marks[0].frame <= a->out_frames) {
-    GstClockTime t0 = mark_time (&a->marks[0], a->out_frames, rate);
-    GstClockTime t1 = mark_time (&a->marks[0], a->out_frames + keep, rate);
-    GST_BUFFER_PTS (buf) = t0;
-    GST_BUFFER_DURATION (buf) = t1 - t0;
-  } else {
-    GST_BUFFER_PTS (buf) = GST_CLOCK_TIME_NONE;
-    GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (keep, GST_SECOND,
-        rate);
-  }
-  GST_BUFFER_OFFSET (buf) = GST_BUFFER_OFFSET_NONE;
-  GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET_NONE;
+  stamp (a, buf, keep, rate);
   a->out_frames += keep;
   return TRUE;
 }
@@ -121,7 +155,7 @@ gst_master_align_drain (GstMasterAlign * a, GstPad * srcpad, gint rate,
   memset (map.data, 0, map.size);
   process (user_data, map.data, n);
   gst_buffer_unmap (buf, &map);
-  if (gst_master_align_output (a, buf, n, rate, bpf)) {
+  if (gst_master_align_output (a, buf, n, rate, bpf, srcpad)) {
     GST_DEBUG_OBJECT (srcpad, "draining %" G_GSIZE_FORMAT " frames",
         gst_buffer_get_size (buf) / bpf);
     gst_pad_push (srcpad, buf);

@@ -49,9 +49,12 @@ void gst_master_align_input (GstMasterAlign * a, GstBuffer * inbuf,
     guint n_frames, gint rate);
 
 /* After processing `buf` (n_frames, in place): withholds leading frames and
- * restamps. Returns FALSE when nothing is left to push (drop the buffer). */
+ * restamps. Where an input discontinuity falls inside `buf`, the frames
+ * before it are pushed on `srcpad` first, stamped on their own timeline,
+ * and `buf` keeps the rest (NULL srcpad: one buffer, stamped at its first
+ * frame). Returns FALSE when nothing is left to push (drop the buffer). */
 gboolean gst_master_align_output (GstMasterAlign * a, GstBuffer * buf,
-    guint n_frames, gint rate, gint bpf);
+    guint n_frames, gint rate, gint bpf, GstPad * srcpad);
 
 /* Frames of silence to process at EOS to drain the tail (0 = nothing). */
 guint gst_master_align_drain_frames (const GstMasterAlign * a);

@@ -190,7 +190,8 @@ gst_master_dyn_filter_transform_ip (GstBaseTransform * bt, GstBuffer * buf)
         rate);
   account_messages (self, end_ts, n, rate);
 
-  if (!gst_master_align_output (&self->align, buf, n, rate, bpf))
+  if (!gst_master_align_output (&self->align, buf, n, rate, bpf,
+          GST_BASE_TRANSFORM_SRC_PAD (self)))
     return GST_BASE_TRANSFORM_FLOW_DROPPED;
   return GST_FLOW_OK;
 }

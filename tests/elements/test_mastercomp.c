@@ -259,7 +259,8 @@ GST_START_TEST (test_lookahead_latency)
 GST_END_TEST;
 
 /* a timestamp gap (live stream) inside the lookahead: every output buffer
- * carries the input time of its first frame */
+ * carries the input time of its first frame, and none holds frames of both
+ * timelines (the one after the gap starts a buffer, marked DISCONT) */
 GST_START_TEST (test_lookahead_gap)
 {
   GstHarness *h = gst_harness_new ("mastercomp");
@@ -268,7 +269,7 @@ GST_START_TEST (test_lookahead_gap)
   const GstClockTime gap = GST_SECOND;
   GstBuffer *b;
   gsize out = 0, i;
-  gint bad = 0, n_out = 0;
+  gint bad = 0, n_out = 0, straddle = 0, discont_at_gap = 0;
 
   g_object_set (h->element, "lookahead", 5.0, NULL);
   gst_harness_set_src_caps_str (h, caps);
@@ -287,16 +288,24 @@ GST_START_TEST (test_lookahead_gap)
     GstClockTime expect = gst_util_uint64_scale_int (out, GST_SECOND, RATE)
         + (out >= 4800 ? gap : 0);
     GstClockTimeDiff d = GST_CLOCK_DIFF (expect, GST_BUFFER_PTS (b));
+    gsize frames = gst_buffer_get_size (b) / 8;
     if (ABS (d) > 1000)
       bad++;
-    out += gst_buffer_get_size (b) / 8;
+    if (out < 4800 && out + frames > 4800)
+      straddle++;
+    if (out == 4800 && GST_BUFFER_IS_DISCONT (b))
+      discont_at_gap++;
+    out += frames;
     n_out++;
     gst_buffer_unref (b);
   }
   g_print ("mastercomp lookahead 5 ms, 1 s timestamp gap after 100 ms: %d "
       "output buffers, %d with a timestamp off the input timeline, frames "
-      "in 9600 out %" G_GSIZE_FORMAT "\n", n_out, bad, out);
+      "in 9600 out %" G_GSIZE_FORMAT ", %d across the gap, DISCONT at the "
+      "gap %d\n", n_out, bad, out, straddle, discont_at_gap);
   fail_unless_equals_int (bad, 0);
+  fail_unless_equals_int (straddle, 0);
+  fail_unless_equals_int (discont_at_gap, 1);
   fail_unless_equals_int (out, 9600);
   g_free (in);
   gst_harness_teardown (h);
