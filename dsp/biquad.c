@@ -1,6 +1,7 @@
 /* gst-mastering: cascaded biquad filtering of interleaved frames.
  * See biquad.h for structure, ramps and bad-sample handling. */
 #include "biquad.h"
+#include "nonfinite.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -226,17 +227,17 @@ static int
 check_state (MasterBiquad * bq)
 {
   size_t i, n = (size_t) bq->n_sections * 2 * bq->n_channels;
-  double sum = 0.0;
+  double *st = bq->state;
 
-  for (i = 0; i < n; i++)
-    sum += bq->state[i] * 0.0;  /* 0*finite = 0, 0*NaN/Inf = NaN */
-  if (sum != 0.0 || sum != sum) {
+  /* per chunk, so per buffer at 1 ms buffers: one pass, no serial chain of
+   * additions (master_nonfinite_any_f64), and the flush as an unconditional
+   * store that vectorises */
+  if (master_nonfinite_any_f64 (st, n)) {
     master_biquad_reset (bq);
     return 1;
   }
   for (i = 0; i < n; i++)
-    if (fabs (bq->state[i]) < TINY)
-      bq->state[i] = 0.0;
+    st[i] = fabs (st[i]) < TINY ? 0.0 : st[i];
   return 0;
 }
 

@@ -18,9 +18,13 @@
 
 typedef struct
 {
-  /* required gains: the last W - 1 frames, then the current chunk's (the
-   * sliding minimum reads windows of W from here) */
-  double *rh;
+  /* required gains of the sliding minimum (see sliding_min): two blocks
+   * of W frames, the current one filled up to lim->mpos, and the suffix
+   * minima of each completed block; pre = minimum of the current block's
+   * values so far */
+  double *ra;
+  double *rs;
+  double pre;
   double env;                   /* released gain (linear, <= 1) */
   double avg;                   /* slow average of env (auto release) */
   double avg_prev;              /* avg one frame earlier */
@@ -65,7 +69,9 @@ struct MasterLimiter
   double *target;               /* LIM_CHUNK: ceiling / margin per frame */
   double *ceil_k;               /* LIM_CHUNK: smoothed ceiling per frame */
   double *hmin;                 /* LIM_CHUNK: sliding minimum of one channel */
-  double *suf;                  /* LIM_CHUNK + W: suffix minima (sliding_min) */
+  double *rq;                   /* LIM_CHUNK x channels, planar: required gains */
+  int mpos;                     /* next position in every channel's ra, 0..2W-1 */
+  int mpos_next;                /* mpos after the chunk (sliding_min) */
 };
 
 void
@@ -119,17 +125,18 @@ master_limiter_new (int channels, int rate, double lookahead_ms, int oversamplin
   lim->target = calloc (LIM_CHUNK, sizeof (double));
   lim->ceil_k = calloc (LIM_CHUNK, sizeof (double));
   lim->hmin = calloc (LIM_CHUNK, sizeof (double));
-  lim->suf = calloc ((size_t) LIM_CHUNK + lim->W, sizeof (double));
+  lim->rq = calloc ((size_t) LIM_CHUNK * channels, sizeof (double));
   if (!lim->ch || !lim->xline || !lim->cline || !lim->xin || !lim->pk || !lim->gain
-      || !lim->target || !lim->ceil_k || !lim->hmin || !lim->suf) {
+      || !lim->target || !lim->ceil_k || !lim->hmin || !lim->rq) {
     master_limiter_free (lim);
     return NULL;
   }
   for (int c = 0; c < channels; c++) {
     LimChannel *ch = &lim->ch[c];
-    ch->rh = calloc ((size_t) lim->W - 1 + LIM_CHUNK, sizeof (double));
+    ch->ra = calloc ((size_t) 2 * lim->W, sizeof (double));
+    ch->rs = calloc ((size_t) 2 * lim->W, sizeof (double));
     ch->box = calloc ((size_t) lim->L, sizeof (double));
-    if (!ch->rh || !ch->box) {
+    if (!ch->ra || !ch->rs || !ch->box) {
       master_limiter_free (lim);
       return NULL;
     }
@@ -150,7 +157,8 @@ master_limiter_free (MasterLimiter * lim)
     return;
   if (lim->ch) {
     for (int c = 0; c < lim->channels; c++) {
-      free (lim->ch[c].rh);
+      free (lim->ch[c].ra);
+      free (lim->ch[c].rs);
       free (lim->ch[c].box);
     }
   }
@@ -163,7 +171,7 @@ master_limiter_free (MasterLimiter * lim)
   free (lim->target);
   free (lim->ceil_k);
   free (lim->hmin);
-  free (lim->suf);
+  free (lim->rq);
   master_truepeak_free (lim->tp);
   free (lim);
 }
@@ -174,9 +182,11 @@ master_limiter_reset (MasterLimiter * lim)
   master_truepeak_reset (lim->tp);
   for (int c = 0; c < lim->channels; c++) {
     LimChannel *ch = &lim->ch[c];
-    /* no reduction required before the start: r <= 1 always */
+    /* no reduction required before the start (r <= 1 always): W - 1
+     * values of 1 fill block 0 up to its last position */
     for (int i = 0; i < lim->W - 1; i++)
-      ch->rh[i] = 1.0;
+      ch->ra[i] = 1.0;
+    ch->pre = 1.0;
     ch->env = 1.0;
     ch->avg = 1.0;
     ch->avg_prev = 1.0;
@@ -188,6 +198,7 @@ master_limiter_reset (MasterLimiter * lim)
   for (int i = 0; i < lim->Dc; i++)
     lim->cline[i] = lim->ceiling_target;
   lim->box_pos = 0;
+  lim->mpos = lim->W - 1;
   lim->xpos = 0;
   lim->cpos = 0;
   lim->min_gain = 1.0;
@@ -255,37 +266,62 @@ master_limiter_take_min_gain (MasterLimiter * lim)
 /* 1 - 10^(-3/20): a dip 3 dB under the average releases at the fast rate */
 #define AUTO_DIP_RANGE 0.29205
 
-/* h[k] = min (a[k .. k + W - 1]) for k in [0, n); a holds n + W - 1 values.
- * van Herk / Gil-Werman: with a cut into blocks of W values from a[0], the
- * window starting at k is the end of the block holding k (from k) and the
- * start of the next one (up to k + W - 1): one suffix and one prefix
- * minimum, about 3 comparisons per value and no data-dependent branches. */
+/* h[k] = min of the W required gains ending with r[k], for k in [0, n),
+ * streaming across calls: van Herk / Gil-Werman with the blocks of W values
+ * fixed in time (ch->ra holds two of them, used in turn). The window ending
+ * at offset o of the current block is the suffix of the previous block from
+ * o + 1 and the current block's prefix up to o: one running prefix minimum,
+ * and the suffix minima of a block computed once when it is complete. About
+ * 3 comparisons per value whatever the call size, no data-dependent
+ * branches, no history moved; min is exact, so h does not depend on how
+ * the input is cut. */
 static void
-sliding_min (double *restrict h, const double *restrict a, int n, int W,
-    double *restrict suf)
+sliding_min (MasterLimiter * lim, LimChannel * ch, double *restrict h,
+    const double *restrict r, int n)
 {
-  const int len = n + W - 1;
-  for (int b = 0; b < n; b += W) {
-    const int end = b + W < len ? b + W : len;
-    double m = a[end - 1];
-    suf[end - 1] = m;
-    for (int i = end - 2; i >= b; i--) {
-      m = a[i] < m ? a[i] : m;
-      suf[i] = m;
+  const int W = lim->W;
+  double *restrict ra = ch->ra, *restrict rs = ch->rs;
+  double pre = ch->pre;
+  int p = lim->mpos;
+  int k = 0;
+  while (k < n) {
+    const int b0 = p < W ? 0 : W, end = b0 + W;
+    /* rs[so + p] = rs[(W - b0) + o + 1], o = p - b0: the previous block's
+     * suffix minimum from offset o + 1 */
+    const int so = (W - b0) + 1 - b0;
+    int m = end - 1 - p;
+    m = m < n - k ? m : n - k;
+    for (int i = 0; i < m; i++) {
+      const double v = r[k + i];
+      ra[p + i] = v;
+      pre = v < pre ? v : pre;
+      const double s = rs[so + p + i];
+      h[k + i] = s < pre ? s : pre;
+    }
+    k += m;
+    p += m;
+    if (k == n)
+      break;
+    /* the block's last value: its window is the block itself */
+    {
+      const double v = r[k];
+      ra[p] = v;
+      pre = v < pre ? v : pre;
+      h[k] = pre;
+      k++;
+      double mm = ra[end - 1];
+      rs[end - 1] = mm;
+      for (int i = end - 2; i >= b0; i--) {
+        mm = ra[i] < mm ? ra[i] : mm;
+        rs[i] = mm;
+      }
+      pre = INFINITY;
+      p = end == 2 * W ? 0 : end;
     }
   }
-  for (int b = 0; b < len; b += W) {
-    const int end = b + W < len ? b + W : len;
-    double m = a[b];
-    int j = b;
-    for (; j < end && j < W - 1; j++)
-      m = a[j] < m ? a[j] : m;
-    for (; j < end; j++) {
-      m = a[j] < m ? a[j] : m;
-      const double s = suf[j - W + 1];
-      h[j - W + 1] = s < m ? s : m;
-    }
-  }
+  ch->pre = pre;
+  /* every channel moves on together: the caller stores p (lim->mpos) */
+  lim->mpos_next = p;
 }
 
 /* Release and box average of one channel over a chunk: h[k] = windowed
@@ -373,7 +409,9 @@ compute_gains (MasterLimiter * lim, int n, double *clamp)
     const LimChannel *c0 = &lim->ch[0];
     for (int c = 1; c < C; c++) {
       LimChannel *ch = &lim->ch[c];
-      memcpy (ch->rh, c0->rh, (size_t) (W - 1) * sizeof (double));
+      memcpy (ch->ra, c0->ra, (size_t) 2 * W * sizeof (double));
+      memcpy (ch->rs, c0->rs, (size_t) 2 * W * sizeof (double));
+      ch->pre = c0->pre;
       memcpy (ch->box, c0->box, (size_t) L * sizeof (double));
       ch->env = c0->env;
       ch->avg = c0->avg;
@@ -411,16 +449,15 @@ compute_gains (MasterLimiter * lim, int n, double *clamp)
   /* required gains, after the W - 1 of history */
   if (link >= 1.0) {
     /* fully linked: one envelope (channel 0's) for every channel */
-    double *r = lim->ch[0].rh + W - 1;
+    double *r = lim->rq;
     for (int k = 0; k < n; k++) {
       float pmax = 0.0f;
       for (int c = 0; c < C; c++)
         pmax = pk[k * C + c] > pmax ? pk[k * C + c] : pmax;
       r[k] = pmax > target[k] ? target[k] / pmax : 1.0;
     }
-    sliding_min (lim->hmin, lim->ch[0].rh, n, W, lim->suf);
+    sliding_min (lim, &lim->ch[0], lim->hmin, r, n);
     release_box (lim, &lim->ch[0], lim->hmin, n, lim->gain, C, C);
-    memmove (lim->ch[0].rh, lim->ch[0].rh + n, (size_t) (W - 1) * sizeof (double));
   } else {
     for (int k = 0; k < n; k++) {
       float pmax = 0.0f;
@@ -428,16 +465,16 @@ compute_gains (MasterLimiter * lim, int n, double *clamp)
         pmax = pk[k * C + c] > pmax ? pk[k * C + c] : pmax;
       for (int c = 0; c < C; c++) {
         double p = link * pmax + (1.0 - link) * pk[k * C + c];
-        lim->ch[c].rh[W - 1 + k] = p > target[k] ? target[k] / p : 1.0;
+        lim->rq[(size_t) c * LIM_CHUNK + k] = p > target[k] ? target[k] / p : 1.0;
       }
     }
     for (int c = 0; c < C; c++) {
       LimChannel *ch = &lim->ch[c];
-      sliding_min (lim->hmin, ch->rh, n, W, lim->suf);
+      sliding_min (lim, ch, lim->hmin, lim->rq + (size_t) c * LIM_CHUNK, n);
       release_box (lim, ch, lim->hmin, n, lim->gain + c, C, 1);
-      memmove (ch->rh, ch->rh + n, (size_t) (W - 1) * sizeof (double));
     }
   }
+  lim->mpos = lim->mpos_next;
   lim->box_pos = (int) ((lim->box_pos + (long) n) % L);
 
   /* ceiling in force for each detection, handed to the output Dc later:

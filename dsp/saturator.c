@@ -225,6 +225,10 @@ struct MasterSaturator {
   double *g_in, *b_in, *tb_out, *nb_out, *comp_out, *mix_out, *gain_out;
   int ctl_step;                 /* 1: per-frame arrays, 0: constants */
   int post_exact_dry;           /* block is mix 0, gain 1: copy dry exactly */
+  /* steady blocks: the last dB -> linear conversions of drive, compensation
+   * and output gain (NaN: none yet), so a block whose controls did not move
+   * (every block at 1 ms buffers) calls no pow () */
+  double memo_db[3], memo_lin[3];
 
   /* per-block signal scratch */
   v2d *xd, *yd;                 /* one pair, BLOCK */
@@ -572,6 +576,8 @@ master_saturator_new (int rate, int channels, int oversampling,
   s = calloc (1, sizeof (*s));
   if (!s)
     return NULL;
+  for (k = 0; k < 3; k++)
+    s->memo_db[k] = NAN;
   s->rate = rate;
   s->channels = channels;
   s->factor = oversampling;
@@ -714,6 +720,18 @@ switch_model_now (MasterSaturator * s)
   s->switch_hold = s->latency + SWITCH_HOLD_EXTRA;
 }
 
+/* pow (10, db / 20), remembered per slot k: the same result as calling
+ * pow () when db repeats (NaN never matches, so the first call computes) */
+static double
+db_to_lin_memo (MasterSaturator * s, int k, double db)
+{
+  if (db != s->memo_db[k]) {
+    s->memo_db[k] = db;
+    s->memo_lin[k] = pow (10.0, db / 20.0);
+  }
+  return s->memo_lin[k];
+}
+
 /* Fills the control arrays of one block (shared by channels). A steady
  * block (no ramp moving, no model switch under way, and the delay ring
  * holding one value throughout) fills element 0 only, with exactly the
@@ -736,7 +754,7 @@ controls_block (MasterSaturator * s, int n)
       && s->comp_db.remaining == 0 && s->mix.remaining == 0
       && s->out_db.remaining == 0 && s->ring_same >= s->latency) {
     double m = s->mix.cur, odb = s->out_db.cur;
-    s->g_in[0] = pow (10.0, s->drive_db.cur / 20.0);
+    s->g_in[0] = db_to_lin_memo (s, 0, s->drive_db.cur);
     s->b_in[0] = tube ? s->bias.cur : 0.0;
     if (s->latency > 0) {
       s->tb_out[0] = s->ring_last[0];
@@ -749,10 +767,10 @@ controls_block (MasterSaturator * s, int n)
       }
       s->tb_out[0] = tbc;
       s->nb_out[0] = nbc;
-      s->comp_out[0] = pow (10.0, s->comp_db.cur / 20.0) * s->wet.cur;
+      s->comp_out[0] = db_to_lin_memo (s, 1, s->comp_db.cur) * s->wet.cur;
     }
     s->mix_out[0] = m;
-    s->gain_out[0] = pow (10.0, odb / 20.0);
+    s->gain_out[0] = db_to_lin_memo (s, 2, odb);
     s->post_exact_dry = m == 0.0 && odb == 0.0;
     s->ctl_step = 0;
     return;

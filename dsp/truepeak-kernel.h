@@ -47,13 +47,37 @@ TP_KFN (vabs) (vf a)
 #define vabs TP_KFN (vabs)
 
 /* Stage 1, folded: y[k] = sum_{j < T1/2} h[j] (b[k + j] + b[k + T1-1 - j])
- * for k in [0, n), n a multiple of 4 TP_KVL. 4 vectors of accumulators stay
- * in registers across the taps. */
+ * for k in [0, n), n a multiple of TP_KVL. 4 vectors of accumulators stay
+ * in registers across the taps; the last 1..3 vectors of a chunk whose
+ * length is no multiple of 4 vectors run as one block of that many, so 1 ms
+ * buffers compute no lanes that are thrown away. Every lane sums the same
+ * terms in the same order whatever block it falls in: the readings do not
+ * depend on how the input is cut. */
+#define TP_FOLD_TAIL(NV)                                                     \
+  do {                                                                       \
+    vf t0 = { 0 }, t1 = { 0 }, t2 = { 0 };                                   \
+    const float *lo = b + k, *hi = b + k + TP_T1 - 1;                        \
+    for (int j = 0; j < TP_T1 / 2; j++) {                                    \
+      const vf hj = (vf) { 0 } + h[j];                                       \
+      t0 += hj * (vload (lo + j) + vload (hi - j));                          \
+      if (NV > 1)                                                            \
+        t1 += hj * (vload (lo + j + TP_KVL) + vload (hi - j + TP_KVL));      \
+      if (NV > 2)                                                            \
+        t2 += hj * (vload (lo + j + 2 * TP_KVL) + vload (hi - j + 2 * TP_KVL)); \
+    }                                                                        \
+    memcpy (y + k, &t0, sizeof t0);                                          \
+    if (NV > 1)                                                              \
+      memcpy (y + k + TP_KVL, &t1, sizeof t1);                               \
+    if (NV > 2)                                                              \
+      memcpy (y + k + 2 * TP_KVL, &t2, sizeof t2);                           \
+  } while (0)
+
 TP_INLINE void
 TP_KFN (fir_fold) (float *restrict y, const float *restrict h,
     const float *restrict b, int n)
 {
-  for (int k = 0; k < n; k += 4 * TP_KVL) {
+  int k = 0;
+  for (; k + 4 * TP_KVL <= n; k += 4 * TP_KVL) {
     vf a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 };
     const float *lo = b + k, *hi = b + k + TP_T1 - 1;
     for (int j = 0; j < TP_T1 / 2; j++) {
@@ -68,7 +92,21 @@ TP_KFN (fir_fold) (float *restrict y, const float *restrict h,
     memcpy (y + k + 2 * TP_KVL, &a2, sizeof a2);
     memcpy (y + k + 3 * TP_KVL, &a3, sizeof a3);
   }
+  switch ((n - k) / TP_KVL) {
+    case 3:
+      TP_FOLD_TAIL (3);
+      break;
+    case 2:
+      TP_FOLD_TAIL (2);
+      break;
+    case 1:
+      TP_FOLD_TAIL (1);
+      break;
+    default:
+      break;
+  }
 }
+#undef TP_FOLD_TAIL
 
 /* Stage 2: the plane of the point p / F2 after the 2x point 2 m + h of each
  * frame m (h = 0: the input sample, 1: the odd point), from the 8 2x points
@@ -136,15 +174,16 @@ TP_KFN (scan_planes) (float *restrict out, const float *const *pl, float skip,
   }
 }
 
-/* One chunk of one channel: buf1 holds T1-1 history + n new samples.
+/* One chunk of one channel: its input plane holds, from tp->pos, T1-1
+ * history + n new samples.
  * Writes n readings to out. F2 is a literal at each call. */
 TP_INLINE void
 TP_KFN (chunk_body) (MasterTruePeak * tp, int c, float *out, int n, const int F2)
 {
   const int F = 2 * F2;
-  const int nb = (n + TP_BLOCK - 1) / TP_BLOCK * TP_BLOCK;
-  float *buf1 = tp->buf1 + (size_t) c * (TP_T1 - 1 + TP_CHUNK);
-  float *obuf = tp->obuf + (size_t) c * (TP_OH + TP_CHUNK + TP_BLOCK);
+  const int nb = (n + TP_KVL - 1) / TP_KVL * TP_KVL;
+  float *buf1 = tp->buf1 + (size_t) c * TP_STRIDE1 + tp->pos;
+  float *obuf = tp->obuf + (size_t) c * TP_STRIDEO + tp->pos;
   float *last = tp->last + c;
 
   TP_KFN (fir_fold) (obuf + TP_OH, tp->coef1, buf1, nb);
@@ -164,10 +203,7 @@ TP_KFN (chunk_body) (MasterTruePeak * tp, int c, float *out, int n, const int F2
   }
   TP_KFN (scan_planes) (out, pl, tp->skip_below, nb, F);
   *last = pl[F - 1][n - 1];
-
-  /* keep the histories */
-  memmove (buf1, buf1 + n, (size_t) (TP_T1 - 1) * sizeof (float));
-  memmove (obuf, obuf + n, (size_t) TP_OH * sizeof (float));
+  /* the histories stay where they are: the caller moves on by n (TP_SPAN) */
 }
 
 static void

@@ -31,16 +31,25 @@
 #define TP_MARGIN_FMAX 0.49
 /* Odd-plane history kept across chunks (stage 2 reads 5 back). */
 #define TP_OH 8
-/* Chunk lengths are rounded up to TP_BLOCK frames, a multiple of every
- * body's stage-1 block (4 vectors of up to 16 floats): the extra lanes read
- * stale history and are discarded. */
-#define TP_BLOCK 64
+/* Chunk lengths are rounded up to a whole vector (at most 16 floats): the
+ * extra lanes read stale samples past the chunk and are discarded. TP_PAD
+ * floats after every plane's room cover them. */
+#define TP_PAD 64
+/* The input and odd planes are not moved back after every call: each
+ * channel's plane has room for TP_SPAN frames after its history, calls
+ * write on from where the last one stopped, and only when a chunk no longer
+ * fits are the histories (T1 - 1 and TP_OH floats) moved to the front. At
+ * 1 ms buffers that is one move per 85 calls instead of one per call. */
+#define TP_SPAN 4096
+#define TP_STRIDE1 (TP_T1 - 1 + TP_SPAN + TP_PAD)
+#define TP_STRIDEO (TP_OH + TP_SPAN + TP_PAD)
 
 /* Where the planes sit, for the reading of chunk frame k (input frame K,
- * describing the interval starting at X[K - 131]):
- *  - input plane: buf1[T1 - 1 + k] = X[K]; X[K - 131 + a] = buf1[TP_X0 + k + a]
- *  - odd plane: obuf[TP_OH + k] = the 2x point half a frame after X[K - 128];
- *    the one after X[K - 131 + a] is obuf[TP_O0 + k + a] */
+ * describing the interval starting at X[K - 131]), b1 = buf1 + pos and
+ * ob = obuf + pos at a channel's plane:
+ *  - input plane: b1[T1 - 1 + k] = X[K]; X[K - 131 + a] = b1[TP_X0 + k + a]
+ *  - odd plane: ob[TP_OH + k] = the 2x point half a frame after X[K - 128];
+ *    the one after X[K - 131 + a] is ob[TP_O0 + k + a] */
 #define TP_X0 (TP_T1 - 1 - (TP_T1 / 2 + TP_T2 / 4 + 1))
 #define TP_O0 (TP_OH - (TP_T2 / 4 + 1))
 
@@ -55,10 +64,13 @@ struct MasterTruePeak
   /* stage 2, phases 1..f2-1: TP_T2 each, time-reversed so that the point
    * p / f2 after z[m] is sum_j coef[j] z[m - T2/2 + 1 + j] */
   float *coef2;
-  /* per channel: TP_T1 - 1 samples of history followed by one chunk */
+  /* per channel (TP_STRIDE1 floats): from pos, TP_T1 - 1 samples of history
+   * followed by the chunk */
   float *buf1;
-  /* per channel: TP_OH odd 2x points of history followed by one chunk */
+  /* per channel (TP_STRIDEO floats): from pos, TP_OH odd 2x points of
+   * history followed by the chunk */
   float *obuf;
+  int pos;                      /* frames written since the last move back */
   /* per channel: the last point of the last frame scanned */
   float *last;
   /* scratch: the stage-2 planes, 2 (f2 - 1) of 1 + TP_CHUNK + pad floats
@@ -158,6 +170,19 @@ pick_chunk_func (void)
   return process_channel_chunk_generic;
 }
 
+/* The histories back to the front of their planes (see TP_SPAN). */
+static void
+move_back (MasterTruePeak * tp)
+{
+  for (int c = 0; c < tp->channels; c++) {
+    float *b1 = tp->buf1 + (size_t) c * TP_STRIDE1;
+    float *ob = tp->obuf + (size_t) c * TP_STRIDEO;
+    memmove (b1, b1 + tp->pos, (size_t) (TP_T1 - 1) * sizeof (float));
+    memmove (ob, ob + tp->pos, (size_t) TP_OH * sizeof (float));
+  }
+  tp->pos = 0;
+}
+
 #define DEFINE_PROCESS(sfx, type)                                            \
 void                                                                         \
 master_truepeak_process_##sfx (MasterTruePeak * tp, float *peaks,            \
@@ -171,8 +196,10 @@ master_truepeak_process_##sfx (MasterTruePeak * tp, float *peaks,            \
   }                                                                          \
   while (n_frames > 0) {                                                     \
     int n = n_frames > TP_CHUNK ? TP_CHUNK : (int) n_frames;                 \
+    if (tp->pos + n > TP_SPAN)                                               \
+      move_back (tp);                                                        \
     for (int c = 0; c < C; c++) {                                            \
-      float *buf = tp->buf1 + (size_t) c * (T - 1 + TP_CHUNK) + (T - 1);     \
+      float *buf = tp->buf1 + (size_t) c * TP_STRIDE1 + tp->pos + (T - 1);   \
       const type *s = src + c;                                               \
       for (int k = 0; k < n; k++)                                            \
         buf[k] = (float) s[(size_t) k * C];                                  \
@@ -181,6 +208,7 @@ master_truepeak_process_##sfx (MasterTruePeak * tp, float *peaks,            \
       for (int k = 0; k < n; k++)                                            \
         pk[(size_t) k * C] = tp->readings[k];                                \
     }                                                                        \
+    tp->pos += n;                                                            \
     src += (size_t) n * C;                                                   \
     peaks += (size_t) n * C;                                                 \
     n_frames -= n;                                                           \
@@ -271,8 +299,8 @@ tp_create (int channels, int factor)
   if (factor > 1) {
     tp->coef1 = calloc (TP_T1, sizeof (float));
     tp->coef2 = calloc ((size_t) tp->f2 * TP_T2, sizeof (float));
-    tp->buf1 = calloc ((size_t) channels * (TP_T1 - 1 + TP_CHUNK), sizeof (float));
-    tp->obuf = calloc ((size_t) channels * (TP_OH + TP_CHUNK + TP_BLOCK), sizeof (float));
+    tp->buf1 = calloc ((size_t) channels * TP_STRIDE1, sizeof (float));
+    tp->obuf = calloc ((size_t) channels * TP_STRIDEO, sizeof (float));
     tp->last = calloc ((size_t) channels, sizeof (float));
     tp->planes = calloc ((size_t) 2 * (tp->f2 - 1) * TP_PLANE, sizeof (float));
     tp->readings = calloc (TP_CHUNK, sizeof (float));
@@ -326,8 +354,9 @@ master_truepeak_reset (MasterTruePeak * tp)
   if (tp->factor == 1)
     return;
   const int C = tp->channels;
-  memset (tp->buf1, 0, (size_t) C * (TP_T1 - 1 + TP_CHUNK) * sizeof (float));
-  memset (tp->obuf, 0, (size_t) C * (TP_OH + TP_CHUNK + TP_BLOCK) * sizeof (float));
+  memset (tp->buf1, 0, (size_t) C * TP_STRIDE1 * sizeof (float));
+  memset (tp->obuf, 0, (size_t) C * TP_STRIDEO * sizeof (float));
+  tp->pos = 0;
   memset (tp->last, 0, (size_t) C * sizeof (float));
 }
 

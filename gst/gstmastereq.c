@@ -984,49 +984,73 @@ jump_to (GstMasterEqBandState * bs, const GstMasterEqBandSettings * s)
 static void
 gst_master_eq_before_transform (GstBaseTransform * trans, GstBuffer * buf)
 {
-  GstMasterEq *self = GST_MASTER_EQ (trans);
+  /* unchecked casts on this per-buffer path: with six bands the checked
+   * ones were 14 type lookups per buffer (a visible share at 1 ms buffers) */
+  GstMasterEq *self = (GstMasterEq *) trans;
   GstMasterEqBand *bands[GST_MASTER_EQ_MAX_BANDS];
   GstMasterEqBandSettings snap[GST_MASTER_EQ_MAX_BANDS];
   EngineKey keys[GST_MASTER_EQ_MAX_BANDS];
   GstClockTime ts;
   guint n, i;
   gdouble out_gain;
-  gboolean bindings, neutral, rebuild, passthrough;
+  gboolean bindings, band_bindings, neutral, rebuild, passthrough;
   gint frames, glide;
 
   if (!self->process)
     return;
 
-  /* 1. controller values: element and every band, no lock held */
+  /* 1. controller values: element and every band, no lock held. An object
+   * without an active (enabled) binding has nothing to sync (disabled
+   * bindings are skipped by the sync too): asking that first saves a lock
+   * round trip per object and buffer (seven objects with six bands) */
   ts = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME,
       GST_BUFFER_TIMESTAMP (buf));
-  if (GST_CLOCK_TIME_IS_VALID (ts))
-    gst_object_sync_values (GST_OBJECT (self), ts);
+  bindings = gst_object_has_active_control_bindings (GST_OBJECT_CAST (self));
+  if (bindings && GST_CLOCK_TIME_IS_VALID (ts))
+    gst_object_sync_values (GST_OBJECT_CAST (self), ts);
   GST_OBJECT_LOCK (self);
   n = self->num_bands;
+  band_bindings = FALSE;
   for (i = 0; i < n; i++)
-    bands[i] = gst_object_ref (self->bands[i]);
-  GST_OBJECT_UNLOCK (self);
-  bindings = gst_object_has_active_control_bindings (GST_OBJECT (self));
-  for (i = 0; i < n; i++) {
-    if (GST_CLOCK_TIME_IS_VALID (ts))
-      gst_object_sync_values (GST_OBJECT (bands[i]), ts);
-    bindings |= gst_object_has_active_control_bindings (GST_OBJECT (bands[i]));
-  }
+    band_bindings |= gst_object_has_active_control_bindings (GST_OBJECT_CAST
+        (self->bands[i]));
+  if (!band_bindings) {
+    /* 2. snapshot, the usual case: no band to sync, so the bands are read
+     * right here, without taking a reference on each (twelve atomic
+     * reference changes per buffer). Band locks nest inside the element's:
+     * no band code takes the element's lock. */
+    out_gain = self->output_gain;
+    for (i = 0; i < n; i++) {
+      GST_OBJECT_LOCK (self->bands[i]);
+      snap[i] = self->bands[i]->s;
+      GST_OBJECT_UNLOCK (self->bands[i]);
+    }
+    GST_OBJECT_UNLOCK (self);
+  } else {
+    for (i = 0; i < n; i++)
+      bands[i] = gst_object_ref (self->bands[i]);
+    GST_OBJECT_UNLOCK (self);
+    bindings = TRUE;
+    for (i = 0; i < n; i++) {
+      if (GST_CLOCK_TIME_IS_VALID (ts)
+          && gst_object_has_active_control_bindings (GST_OBJECT_CAST (bands[i])))
+        gst_object_sync_values (GST_OBJECT_CAST (bands[i]), ts);
+    }
 
-  /* 2. snapshot */
-  GST_OBJECT_LOCK (self);
-  out_gain = self->output_gain;
-  GST_OBJECT_UNLOCK (self);
-  for (i = 0; i < n; i++) {
-    GST_OBJECT_LOCK (bands[i]);
-    snap[i] = bands[i]->s;
-    GST_OBJECT_UNLOCK (bands[i]);
-    gst_object_unref (bands[i]);
+    /* 2. snapshot */
+    GST_OBJECT_LOCK (self);
+    out_gain = self->output_gain;
+    GST_OBJECT_UNLOCK (self);
+    for (i = 0; i < n; i++) {
+      GST_OBJECT_LOCK (bands[i]);
+      snap[i] = bands[i]->s;
+      GST_OBJECT_UNLOCK (bands[i]);
+      gst_object_unref (bands[i]);
+    }
   }
 
   /* 3. streaming state */
-  frames = gst_buffer_get_size (buf) / GST_AUDIO_FILTER_BPF (self);
+  frames = gst_buffer_get_size (buf) / GST_AUDIO_INFO_BPF (&self->parent.info);
   glide = MAX (frames, (gint) (self->rate * SMOOTH_SECONDS));
   neutral = out_gain == 0.0;
   for (i = 0; i < n; i++) {
