@@ -53,7 +53,6 @@
 
 #define RATE 48000
 #define CHANNELS 2
-#define CLIP_FRAMES (RATE * 60)         /* a whole number of bars at 100 and 128 bpm */
 #define TARGET_LUFS (-14.0)
 #define CEILING_DB (-1.0)
 #define PEAK_TOL_DB 0.02
@@ -78,7 +77,15 @@ typedef enum
   SEC_N
 } SectionKind;
 
+/* Clips of each kind, looped: whole bars where the material has them
+ * (dense 128 bpm: 8 bars, music 100 bpm: 6 bars), whole phrases of speech,
+ * the quiet mix's 10 s cycle, the dynamic one's 16 s verse + chorus.
+ * Silence has no clip. About 26 MB in all. */
 static float *clips[SEC_N];
+static const gsize clip_frames[SEC_N] = {
+  [SEC_LOUD] = RATE * 15, [SEC_MUSIC] = RATE * 144 / 10, [SEC_SPEECH] = RATE * 15,
+  [SEC_QUIET] = RATE * 10, [SEC_DYNAMIC] = RATE * 16, [SEC_SILENCE] = 1,
+};
 
 static void
 make_clips (void)
@@ -90,10 +97,10 @@ make_clips (void)
   if (clips[0])
     return;
   for (guint k = 0; k < G_N_ELEMENTS (kinds); k++) {
-    clips[k] = g_new (float, (gsize) CLIP_FRAMES * CHANNELS);
-    gen_programme (clips[k], CLIP_FRAMES, CHANNELS, RATE, kinds[k], 40 + k);
+    clips[k] = g_new (float, clip_frames[k] * CHANNELS);
+    gen_programme (clips[k], clip_frames[k], CHANNELS, RATE, kinds[k], 40 + k);
   }
-  clips[SEC_SILENCE] = g_new0 (float, (gsize) CLIP_FRAMES * CHANNELS);
+  clips[SEC_SILENCE] = g_new0 (float, clip_frames[SEC_SILENCE] * CHANNELS);
 }
 
 typedef struct
@@ -202,7 +209,7 @@ next_section (Soak * s)
   s->gain = (float) pow (10.0, level_db / 20.0);
   s->sec_start = s->in_frames;
   s->sec_end = s->in_frames + (guint64) (len_s * RATE);
-  s->clip_pos = rnd (s) % CLIP_FRAMES;
+  s->clip_pos = rnd (s) % clip_frames[s->kind];
   /* measured at its end: the AGC (2.5 s estimate, <= 3 dB/s) has had 20 s
    * to settle, and the 3 s window lies inside the section */
   s->sec_steady = s->kind == SEC_LOUD && len_s >= 25;
@@ -225,12 +232,16 @@ render (Soak * s, float *x, gsize n)
       s->in_frames = save;
     }
     gsize k = MIN (n - done, s->sec_end - (s->in_frames + done));
-    k = MIN (k, (gsize) CLIP_FRAMES - s->clip_pos);
-    const float *src = clips[s->kind] + s->clip_pos * CHANNELS;
     float *dst = x + done * CHANNELS;
-    for (gsize i = 0; i < k * CHANNELS; i++)
-      dst[i] = src[i] * s->gain;
-    s->clip_pos = (s->clip_pos + k) % CLIP_FRAMES;
+    if (s->kind == SEC_SILENCE) {
+      memset (dst, 0, k * CHANNELS * sizeof (float));
+    } else {
+      k = MIN (k, clip_frames[s->kind] - s->clip_pos);
+      const float *src = clips[s->kind] + s->clip_pos * CHANNELS;
+      for (gsize i = 0; i < k * CHANNELS; i++)
+        dst[i] = src[i] * s->gain;
+      s->clip_pos = (s->clip_pos + k) % clip_frames[s->kind];
+    }
     done += k;
   }
 }
@@ -293,6 +304,8 @@ bus_sync (GstBus * bus, GstMessage * m, gpointer user_data)
     default:
       break;
   }
+  /* a sync handler that drops a message owns it */
+  gst_message_unref (m);
   return GST_BUS_DROP;
 }
 
@@ -465,6 +478,7 @@ run_soak (const gchar * name, const gchar * character, gsize buffer_frames,
   s->next_nan = (guint64) (rnd_uniform (s, 120, 600) * RATE);
   Timeline t0 = { 0, 0 };
   g_array_append_val (s->timelines, t0);
+  gsize heap_before = heap_in_use ();
   make_clips ();
 
   GstElement *chain = gst_element_factory_make ("masterchain", NULL);
@@ -500,9 +514,9 @@ run_soak (const gchar * name, const gchar * character, gsize buffer_frames,
 
   g_print ("%s: masterchain mode=live preset=streaming%s%s, %.2f h of stream time at "
       "%d Hz stereo F32 in %zu-frame buffers, checkpoint every %.0f s, chain latency "
-      "%.3f ms\n", name, character ? " character=" : "", character ? character : "",
+      "%.3f ms, heap in use before the clips %zu KiB, with them %zu KiB\n", name, character ? " character=" : "", character ? character : "",
       s->total_frames / (3600.0 * RATE), RATE, buffer_frames, s->checkpoint_frames /
-      (double) RATE, latency / 1e6);
+      (double) RATE, latency / 1e6, heap_before / 1024, heap_in_use () / 1024);
 
   while (s->in_frames < s->total_frames) {
     gsize n = MIN (buffer_frames, s->total_frames - s->in_frames);
@@ -627,10 +641,13 @@ run_soak (const gchar * name, const gchar * character, gsize buffer_frames,
   fail_unless (measure_db (s->peak) <= CEILING_DB + PEAK_TOL_DB,
       "%s: sample peak %.3f dBFS above the %.1f dBTP ceiling", name, measure_db (s->peak),
       CEILING_DB);
-  fail_unless (s->st_last_n >= 3, "%s: only %u steady sections measured in the last period",
-      name, s->st_last_n);
-  fail_unless (s->st_last_min >= TARGET_LUFS - LOUDNESS_TOL_LU
-      && s->st_last_max <= TARGET_LUFS + LOUDNESS_TOL_LU,
+  /* a stream hour holds ~20 steady loud sections; short (scaled) runs may
+   * have none in their last period */
+  if (s->checkpoint_frames >= (guint64) 900 * RATE)
+    fail_unless (s->st_last_n >= 3, "%s: only %u steady sections measured in the last "
+        "period", name, s->st_last_n);
+  fail_unless (s->st_last_n == 0 || (s->st_last_min >= TARGET_LUFS - LOUDNESS_TOL_LU
+          && s->st_last_max <= TARGET_LUFS + LOUDNESS_TOL_LU),
       "%s: last period's steady short-term loudness %.2f .. %.2f LUFS, target %.1f", name,
       s->st_last_min, s->st_last_max, TARGET_LUFS);
   /* 2: messages all the way, the final one at EOS */
