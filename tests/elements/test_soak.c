@@ -27,8 +27,8 @@
  *     goes back.
  *
  * MASTER_SOAK_SCALE (a factor, default 1) scales every run's stream time,
- * for longer runs by hand. Under AddressSanitizer the runs are cut to a
- * few minutes and the heap bound is not checked (ASan owns malloc). */
+ * for longer runs by hand. Under AddressSanitizer the runs are cut to 15
+ * minutes and the heap bound is not checked (ASan owns malloc). */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/audio/audio.h>
@@ -459,9 +459,9 @@ run_soak (const gchar * name, const gchar * character, gsize buffer_frames,
   const gchar *env = g_getenv ("MASTER_SOAK_SCALE");
   double scale = env ? g_ascii_strtod (env, NULL) : 1.0;
   if (SOAK_ASAN) {
-    /* sanitizers: a few minutes, checkpoints every minute */
-    stream_s = MIN (stream_s, 300);
-    checkpoint_s = 60;
+    /* sanitizers (~60x realtime): 15 minutes, checkpoints every 5 */
+    stream_s = MIN (stream_s, 900);
+    checkpoint_s = 300;
   }
   if (scale > 0 && scale != 1.0) {
     stream_s *= scale;
