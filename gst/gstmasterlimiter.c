@@ -196,18 +196,37 @@ gst_master_limiter_get_property (GObject * object, guint prop_id,
 
 /* ---- streaming state ---- */
 
+/* A new run (after a discontinuity, a new segment, a GAP event or new
+ * caps): the dsp and the timeline start again; the stream's gain-reduction
+ * summary (interval 0) goes on. */
 static void
-reset_stream (GstMasterLimiter * self)
+reset_run (GstMasterLimiter * self)
 {
+  if (self->emitted > 0) {
+    GstClockTime t0 = gst_master_align_run_time (&self->align, 0, self->rate);
+    if (!GST_CLOCK_TIME_IS_VALID (self->stream_start) && self->stream_frames == 0)
+      self->stream_start = t0;
+    self->stream_frames += self->emitted;
+  }
   if (self->lim)
     master_limiter_reset (self->lim);
   gst_master_align_reset (&self->align, MAX (self->latency, 0));
-  self->warned_nonfinite = FALSE;
   self->msg_min_gain = 1.0;
-  self->total_min_gain = 1.0;
   self->msg_start = 0;
   self->emitted = 0;
   self->in_pos = 0;
+}
+
+/* A new stream (start, flush, after EOS). */
+static void
+reset_stream (GstMasterLimiter * self)
+{
+  self->emitted = 0;
+  reset_run (self);
+  self->warned_nonfinite = FALSE;
+  self->total_min_gain = 1.0;
+  self->stream_start = GST_CLOCK_TIME_NONE;
+  self->stream_frames = 0;
 }
 
 /* Pushes the dsp parameters from a settings snapshot. */
@@ -258,7 +277,7 @@ gst_master_limiter_setup (GstAudioFilter * filter, const GstAudioInfo * info)
   self->bpf = GST_AUDIO_INFO_BPF (info);
   gint old = self->latency;
   self->latency = master_limiter_get_latency (lim);
-  reset_stream (self);
+  reset_run (self);
   apply_settings (self, &s);
 
   GST_INFO_OBJECT (self, "latency %d frames (%.3f ms), detector margin %.4f dB",
@@ -294,29 +313,54 @@ out_time (GstMasterLimiter * self, guint64 frame)
   return gst_master_align_run_time (&self->align, frame, self->rate);
 }
 
-/* Element message for output frames [msg_start, end). Call without locks. */
 static void
-post_gain_message (GstMasterLimiter * self, guint64 end, gdouble min_gain)
+post_message (GstMasterLimiter * self, GstClockTime ts, GstClockTime dur,
+    gdouble min_gain)
 {
-  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
-  GstClockTime ts = out_time (self, self->msg_start);
-  GstClockTime te = out_time (self, end);
-  GstClockTime dur = GST_CLOCK_TIME_IS_VALID (ts) ? te - ts :
-      gst_util_uint64_scale_int (end - self->msg_start, GST_SECOND, self->rate);
   gdouble gr = min_gain > 0.0 ? -20.0 * log10 (min_gain) : 200.0;
   if (gr < 0.0)
     gr = 0.0;
-  GstStructure *st_msg = gst_master_message_structure_new (trans,
+  GstStructure *st_msg =
+      gst_master_message_structure_new (GST_BASE_TRANSFORM (self),
       "masterlimiter", ts, dur);
   gst_structure_set (st_msg, "gain-reduction", G_TYPE_DOUBLE, gr, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), st_msg));
+}
+
+/* Element message for output frames [msg_start, end). Call without locks. */
+static void
+post_gain_message (GstMasterLimiter * self, guint64 end, gdouble min_gain)
+{
+  GstClockTime ts = out_time (self, self->msg_start);
+  GstClockTime te = out_time (self, end);
+  GstClockTime dur = GST_CLOCK_TIME_IS_VALID (ts) ? te - ts :
+      gst_util_uint64_scale_int (end - self->msg_start, GST_SECOND, self->rate);
+  post_message (self, ts, dur, min_gain);
   self->msg_start = end;
 }
 
-/* Gain-reduction bookkeeping after `emitted` advanced (frames kept). */
+/* interval 0: one message at EOS over the whole stream, every run */
 static void
-account_gain (GstMasterLimiter * self, guint64 interval, gboolean at_eos)
+post_summary (GstMasterLimiter * self)
+{
+  GstClockTime ts = GST_CLOCK_TIME_IS_VALID (self->stream_start) ?
+      self->stream_start : self->stream_frames == 0 ? out_time (self, 0) :
+      GST_CLOCK_TIME_NONE;
+  GstClockTime te = out_time (self, self->emitted);
+  GstClockTime dur = GST_CLOCK_TIME_IS_VALID (ts)
+      && GST_CLOCK_TIME_IS_VALID (te) && te >= ts ? te - ts :
+      gst_util_uint64_scale_int (self->stream_frames + self->emitted,
+      GST_SECOND, self->rate);
+  post_message (self, ts, dur, self->total_min_gain);
+}
+
+/* Gain-reduction bookkeeping after `emitted` advanced (frames kept).
+ * end_of_run: the run's last frames (a drain): post the interval begun.
+ * end_of_stream: EOS, also the summary when interval is 0. */
+static void
+account_gain (GstMasterLimiter * self, guint64 interval, gboolean end_of_run,
+    gboolean end_of_stream)
 {
   gdouble g = master_limiter_take_min_gain (self->lim);
   self->msg_min_gain = MIN (self->msg_min_gain, g);
@@ -326,19 +370,17 @@ account_gain (GstMasterLimiter * self, guint64 interval, gboolean at_eos)
     if (frames == 0)
       frames = 1;
     if (self->emitted - self->msg_start >= frames
-        || (at_eos && self->emitted > self->msg_start)) {
+        || (end_of_run && self->emitted > self->msg_start)) {
       gdouble mg = self->msg_min_gain;
       self->msg_min_gain = 1.0;
       post_gain_message (self, self->emitted, mg);
     }
-  } else if (at_eos) {
-    /* interval 0: one summary over the whole stream */
-    self->msg_start = 0;
-    post_gain_message (self, self->emitted, self->total_min_gain);
+  } else if (end_of_stream) {
+    post_summary (self);
   }
 }
 
-static GstFlowReturn drain (GstMasterLimiter * self);
+static GstFlowReturn drain (GstMasterLimiter * self, gboolean eos);
 
 /* Frames per control step while a control binding is active. */
 #define CONTROL_STEP_MS 5
@@ -384,7 +426,7 @@ process_span (GstMasterLimiter * self, guint8 * dst, const guint8 * src,
     if (dst) {
       dst += m * self->bpf;
       self->emitted += m;
-      account_gain (self, s->interval, FALSE);
+      account_gain (self, s->interval, FALSE, FALSE);
     } else {
       /* withheld frames carry no reduction worth reporting */
       master_limiter_take_min_gain (self->lim);
@@ -418,8 +460,8 @@ gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbu
           pts, self->rate, GST_SECOND / self->rate / 2)) {
     GST_DEBUG_OBJECT (self, "discontinuity at %" GST_TIME_FORMAT ": draining",
         GST_TIME_ARGS (pts));
-    drain (self);
-    reset_stream (self);
+    drain (self, FALSE);
+    reset_run (self);
   }
   gsize size = gst_buffer_get_size (inbuf);
   guint64 n = size / self->bpf;
@@ -476,16 +518,25 @@ gst_master_limiter_generate_output (GstBaseTransform * trans, GstBuffer ** outbu
   return GST_FLOW_OK;
 }
 
-/* At EOS (or a new segment): push the tail held in the delay line. */
+/* At EOS (eos) or the end of a run (a new segment, a gap, new caps): push
+ * the tail held in the delay line. */
 static GstFlowReturn
-drain (GstMasterLimiter * self)
+drain (GstMasterLimiter * self, gboolean eos)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   GstFlowReturn ret = GST_FLOW_OK;
   GstMasterLimiterSettings s;
 
-  if (!self->lim || self->align.in_frames == 0)
+  if (!self->lim || self->align.in_frames == 0) {
+    if (eos && self->lim && self->stream_frames > 0) {
+      /* the last run had no frames: the summary still covers the others */
+      GST_OBJECT_LOCK (self);
+      s = self->settings;
+      GST_OBJECT_UNLOCK (self);
+      account_gain (self, s.interval, TRUE, TRUE);
+    }
     return GST_FLOW_OK;
+  }
   GST_OBJECT_LOCK (self);
   s = self->settings;
   GST_OBJECT_UNLOCK (self);
@@ -506,10 +557,10 @@ drain (GstMasterLimiter * self)
     gst_buffer_unmap (buf, &map);
     gst_master_align_run_output (&self->align, buf, n, self->rate);
     GST_DEBUG_OBJECT (self, "draining %" G_GUINT64_FORMAT " frames", n);
-    account_gain (self, s.interval, TRUE);
+    account_gain (self, s.interval, TRUE, eos);
     ret = gst_pad_push (GST_BASE_TRANSFORM_SRC_PAD (trans), buf);
   } else {
-    account_gain (self, s.interval, TRUE);
+    account_gain (self, s.interval, TRUE, eos);
   }
   return ret;
 }
@@ -521,7 +572,7 @@ gst_master_limiter_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
-      drain (self);
+      drain (self, TRUE);
       reset_stream (self);
       break;
     case GST_EVENT_GAP:
@@ -529,8 +580,8 @@ gst_master_limiter_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_SEGMENT:
       /* a new segment without flush (e.g. gapless): finish the old one */
       if (self->align.in_frames > 0) {
-        drain (self);
-        reset_stream (self);
+        drain (self, FALSE);
+        reset_run (self);
       }
       break;
     case GST_EVENT_CAPS:{
@@ -541,8 +592,8 @@ gst_master_limiter_sink_event (GstBaseTransform * trans, GstEvent * event)
       gst_event_parse_caps (event, &caps);
       if (self->align.in_frames > 0 && gst_audio_info_from_caps (&info, caps)
           && !gst_audio_info_is_equal (&info, &GST_AUDIO_FILTER (trans)->info)) {
-        drain (self);
-        reset_stream (self);
+        drain (self, FALSE);
+        reset_run (self);
       }
       break;
     }

@@ -56,7 +56,10 @@ struct _GstMasterLimiter
   gboolean warned_nonfinite;
   /* gain-reduction reporting */
   gdouble msg_min_gain;         /* over the running interval */
-  gdouble total_min_gain;       /* over the stream */
+  gdouble total_min_gain;       /* over the stream (all runs) */
+  GstClockTime stream_start;    /* time of the stream's first output frame
+                                 * when an earlier run had one, else NONE */
+  guint64 stream_frames;        /* output frames of the earlier runs */
   guint64 msg_start;            /* output frame where the interval started */
   guint64 emitted;              /* output frames produced (kept) so far */
   guint64 in_pos;               /* input frames run through the dsp so far */

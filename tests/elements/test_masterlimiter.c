@@ -406,6 +406,68 @@ GST_START_TEST (test_discont)
 }
 GST_END_TEST;
 
+/* interval 0: one gain-reduction message at EOS over the whole stream,
+ * also when discontinuities (a DISCONT jump, a GAP event) split it into
+ * runs: the loud first run's reduction is in it, its time span covers
+ * every run. */
+GST_START_TEST (test_summary_across_runs)
+{
+  const gint rate = 48000, C = 2;
+  const gsize n = 4800;
+  float *loud = g_new0 (float, n * C), *quiet = g_new0 (float, n * C);
+  gen_sine (loud, n, C, rate, 1000.0, 2.0, 0);      /* +6 dBFS: ~7 dB of reduction */
+  gen_sine (quiet, n, C, rate, 1000.0, 0.1, 0);
+  GstHarness *h = make_harness ("F32LE", rate, C, NULL);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  fail_unless_equals_int (gst_harness_push (h,
+          master_test_buffer_f32 (loud, n, C, rate, 0)), GST_FLOW_OK);
+  GstBuffer *b2 = master_test_buffer_f32 (quiet, n, C, rate, rate);  /* 1 s */
+  GST_BUFFER_FLAG_SET (b2, GST_BUFFER_FLAG_DISCONT);
+  fail_unless_equals_int (gst_harness_push (h, b2), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_gap (GST_SECOND * 11 / 10,
+              GST_SECOND * 9 / 10)));
+  fail_unless_equals_int (gst_harness_push (h,
+          master_test_buffer_f32 (quiet, n, C, rate, 2 * rate)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  GstBuffer *b;
+  gsize frames = 0;
+  while ((b = gst_harness_try_pull (h))) {
+    frames += gst_buffer_get_size (b) / (4 * C);
+    gst_buffer_unref (b);
+  }
+  guint n_msg = 0;
+  double gr = -1;
+  guint64 ts = 1, dur = 0;
+  GstMessage *m;
+  while ((m = gst_bus_pop (bus))) {
+    const GstStructure *s = gst_message_get_structure (m);
+    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT
+        && gst_structure_has_name (s, "masterlimiter")) {
+      fail_unless (gst_structure_get_double (s, "gain-reduction", &gr));
+      fail_unless (gst_structure_get_uint64 (s, "timestamp", &ts));
+      fail_unless (gst_structure_get_uint64 (s, "duration", &dur));
+      n_msg++;
+    }
+    gst_message_unref (m);
+  }
+  g_print ("interval 0, three runs (loud at 0 s, quiet at 1 s and 2 s): %u "
+      "message(s), gain reduction %.2f dB, %" GST_TIME_FORMAT " + %"
+      GST_TIME_FORMAT ", %" G_GSIZE_FORMAT " frames\n", n_msg, gr,
+      GST_TIME_ARGS (ts), GST_TIME_ARGS (dur), frames);
+  fail_unless_equals_int (n_msg, 1);
+  fail_unless (gr > 6.0 && gr < 8.0);
+  fail_unless_equals_uint64 (ts, 0);
+  fail_unless_equals_uint64 (dur, GST_SECOND * 21 / 10);
+  fail_unless_equals_uint64 (frames, 3 * n);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  g_free (loud);
+  g_free (quiet);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 /* A stream shorter than the latency comes out whole at EOS. */
 GST_START_TEST (test_short_stream)
 {
@@ -491,6 +553,7 @@ masterlimiter_suite (void)
   tcase_add_test (tc, test_flush);
   tcase_add_test (tc, test_short_stream);
   tcase_add_test (tc, test_discont);
+  tcase_add_test (tc, test_summary_across_runs);
   tcase_add_test (tc, test_caps_change_drains);
   return s;
 }
