@@ -116,7 +116,6 @@ reset_marks (Chaos * c)
 {
   c->out_since_reset = 0;
   c->in_since_reset = 0;
-  c->huge_since_reset = FALSE;
   c->relax_until = 0;
   c->skip_frames = 0;
   if (c->is_limiter) {
@@ -359,6 +358,8 @@ do_flush (Chaos * c)
   c->next_ts = 0;
   push_segment (c, 0);
   reset_marks (c);
+  /* only a flush resets filter state: a caps change may keep it */
+  c->huge_since_reset = FALSE;
   c->in_frames = c->out_frames = 0;
 }
 
@@ -491,8 +492,11 @@ random_buffer (Chaos * c)
       break;
     case 1:                    /* jump backward, within the segment (GstAudioFilter
                                  * drops what is before its start) */
-      c->next_ts -= MIN (c->next_ts, g_rand_int_range (r, 1, 2000) * GST_MSECOND);
+    {
+      GstClockTime back = g_rand_int_range (r, 1, 2000) * GST_MSECOND;
+      c->next_ts -= MIN (c->next_ts, back);
       c->next_ts = MAX (c->next_ts, c->seg_start);
+    }
       break;
     case 2:                    /* no timestamps */
       GST_BUFFER_PTS (b) = GST_CLOCK_TIME_NONE;
@@ -619,6 +623,7 @@ run_element (const gchar * element)
       c.ceiling_db = 0;
       c.relax_db = -200;
       c.bound = 1e3;
+      c.huge_since_reset = FALSE;
       c.is_limiter = FALSE;
       random_properties (&c, TRUE, 0);
       c.h->element = NULL;
