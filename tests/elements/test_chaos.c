@@ -15,7 +15,8 @@
  * the PLAYING-mutable properties, and ends with EOS followed by a flush.
  *
  * Checks, per output buffer: whole frames, every sample finite, |x| <= 1e3
- * (masterloudnorm: 4 x its max-gain, up to 60 dB) unless a 1e30 burst went
+ * (masterloudnorm: 4 x its max-gain, up to 60 dB; mastercomp: 4 x its
+ * makeup + auto-makeup gain, up to 63.6 dB) unless a 1e30 burst went
  * in since the last reset (then finiteness only); a neutral element in
  * passthrough and mastermeter (always a passthrough) hand the input on as it
  * is, so they are exempt from both,
@@ -26,7 +27,8 @@
  * frames in at EOS. GstCheck fails on any g_critical/g_warning.
  *
  * MASTER_CHAOS_SCALE (default 1) multiplies the number of seeds for deep
- * local runs, MASTER_CHAOS_SEED runs one seed only. Under AddressSanitizer
+ * local runs, MASTER_CHAOS_BASE moves the first seed (1000), MASTER_CHAOS_SEED
+ * runs one seed only, MASTER_CHAOS_TRACE=1 prints every step. Under AddressSanitizer
  * (__SANITIZE_ADDRESS__) the sessions and steps are reduced. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -93,7 +95,11 @@ read_ceiling (Chaos * c)
   g_object_get (l, "ceiling", &db, NULL);
   gst_object_unref (l);
   if (db != c->ceiling_db) {
-    c->relax_db = MAX (c->ceiling_db, db);
+    /* the larger of all ceilings set while an earlier change still
+     * relaxes the bound */
+    gdouble prev = c->out_since_reset < c->relax_until ?
+        MAX (c->relax_db, c->ceiling_db) : c->ceiling_db;
+    c->relax_db = MAX (prev, db);
     c->relax_until = c->out_since_reset + (guint64) c->rate / 2 + c->skip_frames;
     c->ceiling_db = db;
   }
@@ -109,6 +115,21 @@ read_max_gain (Chaos * c)
   gdouble db;
   g_object_get (c->h->element, "max-gain", &db, NULL);
   c->bound = MAX (c->bound, 4.0 * pow (10.0, db / 20.0) * 1.01);
+}
+
+/* mastercomp: makeup plus auto-makeup (half the reduction a 0 dBFS signal
+ * gets) is the largest gain it applies below the threshold */
+static void
+read_comp_gain (Chaos * c)
+{
+  if (!g_str_equal (c->element, "mastercomp"))
+    return;
+  gdouble makeup, thr, ratio;
+  gboolean automakeup;
+  g_object_get (c->h->element, "makeup", &makeup, "threshold", &thr,
+      "ratio", &ratio, "auto-makeup", &automakeup, NULL);
+  gdouble db = makeup + (automakeup ? -thr * (1.0 - 1.0 / ratio) / 2 : 0.0);
+  c->bound = MAX (c->bound, 4.0 * pow (10.0, (db + 1.0) / 20.0));
 }
 
 static void
@@ -238,6 +259,7 @@ random_properties (Chaos * c, gboolean ready, guint max_changes)
   g_free (ps);
   read_ceiling (c);
   read_max_gain (c);
+  read_comp_gain (c);
 }
 
 /* The harness queues buffers and events apart: a buffer drained under the
@@ -603,6 +625,8 @@ run_element (const gchar * element)
   guint sessions = MASTER_CHAOS_SANITIZED ? 2 : 3;
   guint episodes = 3, steps = MASTER_CHAOS_SANITIZED ? 25 : 40;
   const gchar *one = g_getenv ("MASTER_CHAOS_SEED");
+  const gchar *b = g_getenv ("MASTER_CHAOS_BASE");
+  guint base = b ? (guint) g_ascii_strtoull (b, NULL, 10) : 1000;
   gint64 t0 = g_get_monotonic_time ();
   Chaos c = { 0 };
   c.element = element;
@@ -610,7 +634,7 @@ run_element (const gchar * element)
       || g_str_equal (element, "masterchain");
   c.stereo_only = g_str_equal (element, "masterimager");
   for (guint s = 0; s < seeds; s++) {
-    c.seed = one ? (guint) g_ascii_strtoull (one, NULL, 10) : 1000 + s;
+    c.seed = one ? (guint) g_ascii_strtoull (one, NULL, 10) : base + s;
     if (one && s > 0)
       break;
     c.rand = g_rand_new_with_seed (c.seed ^ g_str_hash (element));
