@@ -5,19 +5,19 @@
  * is reproducible: the message names element, seed, session, episode and
  * step), a number of sessions each create a harness, set random values on
  * all writable properties (READY-only ones too, before the harness starts)
- * and run episodes. An episode picks caps (F32LE/F64LE, 1/2/6 channels --
+ * (and on the children of masterchain and mastermbcomp) and run episodes. An episode picks caps (F32LE/F64LE, 1/2/6 channels --
  * 2 for the stereo-only masterimager --, 44100/48000/96000 Hz), sometimes
  * first offers an unsupported caps that must be refused, then does random
  * steps: buffers of 0..4096 frames (normal audio, full-scale square,
  * silence, denormals, NaN/Inf bursts, 1e30), timestamp jumps forward and
  * backward, missing timestamps, GAP and DISCONT flags, GAP events, new
  * SEGMENT events, FLUSH_START/FLUSH_STOP, caps changes, random changes of
- * the PLAYING-mutable properties, and ends with EOS followed by a flush.
+ * the PLAYING-mutable properties (of the element or one of its children), and ends with EOS followed by a flush.
  *
  * Checks, per output buffer: whole frames, every sample finite, |x| <= 1e3
- * (masterloudnorm: 4 x its max-gain, up to 60 dB; mastercomp: 4 x its
- * makeup + auto-makeup gain, up to 63.6 dB) unless a 1e30 burst went
- * in since the last reset (then finiteness only); a neutral element in
+ * or, when the settings allow more gain, 16 x that gain (input peaks are at
+ * most 4, times 4 for filter overshoot; see read_bound), unless a 1e30
+ * burst went in since the last flush (then finiteness only); a neutral element in
  * passthrough and mastermeter (always a passthrough) hand the input on as it
  * is, so they are exempt from both,
  * and for masterlimiter/masterchain sample peak <= ceiling + 0.05 dB once
@@ -74,6 +74,8 @@ typedef struct
   guint64 total_in, total_out, n_buffers;
 } Chaos;
 
+static gboolean trace;
+
 #define WHERE(c) "%s seed %u session %u episode %u step %u", (c)->element, \
   (c)->seed, (c)->session, (c)->episode, (c)->step
 
@@ -105,31 +107,57 @@ read_ceiling (Chaos * c)
   }
 }
 
-/* masterloudnorm may apply up to max-gain (60 dB): its bound is the
- * largest input (4) times the largest max-gain set in the session */
-static void
-read_max_gain (Chaos * c)
+/* Largest gain the settings of `obj` allow, dB: positive gains, makeups
+ * (with a compressor's auto-makeup: half the reduction a 0 dBFS signal
+ * gets) and max-gain, summed (cascaded EQ bands add up; for parallel bands
+ * or stages the sum is a looser upper bound). */
+static gdouble
+gain_allowance_db (GObject * obj)
 {
-  if (!g_str_equal (c->element, "masterloudnorm"))
-    return;
-  gdouble db;
-  g_object_get (c->h->element, "max-gain", &db, NULL);
-  c->bound = MAX (c->bound, 4.0 * pow (10.0, db / 20.0) * 1.01);
+  static const gchar *names[] = { "gain", "makeup", "output-gain", "max-gain",
+    "mid-gain", "side-gain"
+  };
+  GObjectClass *k = G_OBJECT_GET_CLASS (obj);
+  gdouble db = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    GParamSpec *p = g_object_class_find_property (k, names[i]);
+    if (p && G_IS_PARAM_SPEC_DOUBLE (p) && (p->flags & G_PARAM_READABLE)) {
+      gdouble v;
+      g_object_get (obj, names[i], &v, NULL);
+      db += MAX (v, 0.0);
+    }
+  }
+  if (g_object_class_find_property (k, "auto-makeup")
+      && g_object_class_find_property (k, "threshold")
+      && g_object_class_find_property (k, "ratio")) {
+    gboolean automakeup;
+    gdouble thr, ratio;
+    g_object_get (obj, "auto-makeup", &automakeup, "threshold", &thr,
+        "ratio", &ratio, NULL);
+    if (automakeup)
+      db += -thr * (1.0 - 1.0 / ratio) / 2;
+  }
+  if (GST_IS_CHILD_PROXY (obj)) {
+    guint n = gst_child_proxy_get_children_count (GST_CHILD_PROXY (obj));
+    for (guint i = 0; i < n; i++) {
+      GObject *ch = gst_child_proxy_get_child_by_index (GST_CHILD_PROXY (obj), i);
+      if (ch) {
+        db += gain_allowance_db (ch);
+        g_object_unref (ch);
+      }
+    }
+  }
+  return db;
 }
 
-/* mastercomp: makeup plus auto-makeup (half the reduction a 0 dBFS signal
- * gets) is the largest gain it applies below the threshold */
+/* The |x| bound: 1e3, or the largest input (4) times the allowed gain
+ * times 4 for filter overshoot, whichever is larger; the largest of the
+ * session (gains are smoothed) */
 static void
-read_comp_gain (Chaos * c)
+read_bound (Chaos * c)
 {
-  if (!g_str_equal (c->element, "mastercomp"))
-    return;
-  gdouble makeup, thr, ratio;
-  gboolean automakeup;
-  g_object_get (c->h->element, "makeup", &makeup, "threshold", &thr,
-      "ratio", &ratio, "auto-makeup", &automakeup, NULL);
-  gdouble db = makeup + (automakeup ? -thr * (1.0 - 1.0 / ratio) / 2 : 0.0);
-  c->bound = MAX (c->bound, 4.0 * pow (10.0, (db + 1.0) / 20.0));
+  gdouble db = gain_allowance_db (G_OBJECT (c->h->element));
+  c->bound = MAX (c->bound, 16.0 * pow (10.0, db / 20.0));
 }
 
 static void
@@ -234,13 +262,13 @@ skip_property (Chaos * c, GParamSpec * p)
   return FALSE;
 }
 
-/* ready = TRUE: element not started, every writable property may change */
 static void
-random_properties (Chaos * c, gboolean ready, guint max_changes)
+random_object_properties (Chaos * c, GObject * obj, gboolean ready,
+    guint max_changes)
 {
   guint n;
-  GParamSpec **ps = g_object_class_list_properties (G_OBJECT_GET_CLASS
-      (c->h->element), &n);
+  GParamSpec **ps = g_object_class_list_properties (G_OBJECT_GET_CLASS (obj),
+      &n);
   guint changes = ready ? n : (guint) g_rand_int_range (c->rand, 1, max_changes + 1);
   for (guint k = 0; k < changes && n > 0; k++) {
     GParamSpec *p = ready ? ps[k] : ps[g_rand_int_range (c->rand, 0, n)];
@@ -253,13 +281,51 @@ random_properties (Chaos * c, gboolean ready, guint max_changes)
     GValue v = G_VALUE_INIT;
     if (!random_value (c, p, &v))
       continue;
-    g_object_set_property (G_OBJECT (c->h->element), p->name, &v);
+    if (trace) {
+      gchar *str = g_strdup_value_contents (&v);
+      g_print ("    set %s.%s = %s\n", G_IS_OBJECT (obj)
+          && GST_IS_OBJECT (obj) ? GST_OBJECT_NAME (obj) : "?", p->name, str);
+      g_free (str);
+    }
+    g_object_set_property (obj, p->name, &v);
     g_value_unset (&v);
   }
   g_free (ps);
+}
+
+/* ready = TRUE: element not started, every writable property may change.
+ * Children of a GstChildProxy (masterchain's stages, mastermbcomp's bands)
+ * get random values too. */
+static void
+random_properties (Chaos * c, gboolean ready, guint max_changes)
+{
+  GObject *el = G_OBJECT (c->h->element);
+  guint n_children = GST_IS_CHILD_PROXY (el) ?
+      gst_child_proxy_get_children_count (GST_CHILD_PROXY (el)) : 0;
+  if (ready) {
+    random_object_properties (c, el, TRUE, 0);
+    /* the element may have rebuilt its children (masterchain multiband) */
+    n_children = GST_IS_CHILD_PROXY (el) ?
+        gst_child_proxy_get_children_count (GST_CHILD_PROXY (el)) : 0;
+    for (guint i = 0; i < n_children; i++) {
+      GObject *ch = gst_child_proxy_get_child_by_index (GST_CHILD_PROXY (el), i);
+      if (ch) {
+        random_object_properties (c, ch, TRUE, 0);
+        g_object_unref (ch);
+      }
+    }
+  } else if (n_children > 0 && g_rand_boolean (c->rand)) {
+    GObject *ch = gst_child_proxy_get_child_by_index (GST_CHILD_PROXY (el),
+        g_rand_int_range (c->rand, 0, n_children));
+    if (ch) {
+      random_object_properties (c, ch, FALSE, max_changes);
+      g_object_unref (ch);
+    }
+  } else {
+    random_object_properties (c, el, FALSE, max_changes);
+  }
   read_ceiling (c);
-  read_max_gain (c);
-  read_comp_gain (c);
+  read_bound (c);
 }
 
 /* The harness queues buffers and events apart: a buffer drained under the
@@ -547,8 +613,6 @@ flags:
   c->total_in += n;
   return b;
 }
-
-static gboolean trace;
 
 static void
 step (Chaos * c)
