@@ -11,7 +11,8 @@
  * steps: buffers of 0..4096 frames (normal audio, full-scale square,
  * silence, denormals, NaN/Inf bursts, 1e30), timestamp jumps forward and
  * backward, missing timestamps, GAP and DISCONT flags, GAP events, new
- * SEGMENT events, FLUSH_START/FLUSH_STOP, caps changes, random changes of
+ * SEGMENT events, FLUSH_START/FLUSH_STOP, caps changes (half of the
+ * episodes are "stable": no flush, caps change or refused caps), random changes of
  * the PLAYING-mutable properties (of the element or one of its children), and ends with EOS followed by a flush.
  *
  * Checks, per output buffer: whole frames, every sample finite, |x| <= 1e3
@@ -62,6 +63,8 @@ typedef struct
   /* episode accounting */
   guint64 in_frames, out_frames;
   gboolean count_valid;
+  gboolean stable;              /* episode without flush or caps change */
+  guint n_counted;              /* episodes whose frame count was checked */
   /* since reset */
   guint64 out_since_reset, in_since_reset;
   gboolean huge_since_reset;
@@ -632,6 +635,10 @@ step (Chaos * c)
   } else if (what < 88) {
     c->next_ts += g_rand_int_range (r, 0, 3000) * GST_MSECOND;
     push_segment (c, c->next_ts);
+  } else if (what < 96 && c->stable) {
+    /* a stable episode: no flush or caps change, frames are counted */
+    GstFlowReturn ret = gst_harness_push (c->h, random_buffer (c));
+    fail_unless_equals_int (ret, GST_FLOW_OK);
   } else if (what < 92) {
     do_flush (c);
     c->count_valid = FALSE;
@@ -659,6 +666,7 @@ static void
 episode (Chaos * c, guint steps)
 {
   c->count_valid = TRUE;
+  c->stable = g_rand_boolean (c->rand);
   c->in_frames = c->out_frames = 0;
   if (g_rand_int_range (c->rand, 0, 3) == 0)
     random_caps (c);
@@ -671,6 +679,8 @@ episode (Chaos * c, guint steps)
         "frames out %" G_GUINT64_FORMAT " != frames in %" G_GUINT64_FORMAT
         ": %s seed %u session %u episode %u", c->out_frames, c->in_frames,
         c->element, c->seed, c->session, c->episode);
+  if (c->count_valid)
+    c->n_counted++;
   do_flush (c);
 }
 
@@ -734,8 +744,9 @@ run_element (const gchar * element)
   }
   g_print ("chaos %-16s seeds %u: %" G_GUINT64_FORMAT " frames in, %"
       G_GUINT64_FORMAT " out in %" G_GUINT64_FORMAT " buffers, max |out| %.3g,"
-      " %.2f s", element, seeds, c.total_in, c.total_out,
-      c.n_buffers, c.max_abs_seen, (g_get_monotonic_time () - t0) / 1e6);
+      " %u/%u episodes counted, %.2f s", element, seeds, c.total_in,
+      c.total_out, c.n_buffers, c.max_abs_seen, c.n_counted,
+      seeds * sessions * episodes, (g_get_monotonic_time () - t0) / 1e6);
   if (c.is_limiter)
     g_print (", worst sample peak - ceiling %+.3f dB",
         20 * log10 (MAX (c.max_peak_ratio, 1e-10)));
