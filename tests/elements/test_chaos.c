@@ -15,7 +15,9 @@
  * episodes are "stable": no flush, caps change or refused caps), random changes of
  * the PLAYING-mutable properties (of the element or one of its children), and ends with EOS followed by a flush.
  *
- * Checks, per output buffer: whole frames, every sample finite, |x| <= 1e3
+ * Checks, per output buffer: whole frames, no frame stamped before the
+ * start of the segment it is pushed in (a GstAudioFilter downstream would
+ * drop it), every sample finite, |x| <= 1e3
  * or, when the settings allow more gain, 16 x that gain (input peaks are at
  * most 4, times 4 for filter overshoot; see read_bound), unless a 1e30
  * burst went in since the last flush (then finiteness only); a neutral element in
@@ -334,14 +336,34 @@ random_properties (Chaos * c, gboolean ready, guint max_changes)
 /* The harness queues buffers and events apart: a buffer drained under the
  * old caps in the element's caps handler is pulled after the new caps
  * reached the harness. Tag each buffer with the caps it arrived under. */
-static GQuark caps_quark;
+static GQuark caps_quark, outside_quark;
 
 static GstPadProbeReturn
 tag_caps (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
   GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
-  gst_mini_object_set_qdata (GST_MINI_OBJECT (b), caps_quark,
-      gst_pad_get_current_caps (pad), (GDestroyNotify) gst_caps_unref);
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  gst_mini_object_set_qdata (GST_MINI_OBJECT (b), caps_quark, caps,
+      (GDestroyNotify) gst_caps_unref);
+  /* frames stamped before the start of the segment they arrive in: an audio
+   * filter downstream (GstAudioFilter clips to the segment) drops them */
+  GstEvent *ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  GstAudioInfo ai;
+  if (ev && caps && gst_audio_info_from_caps (&ai, caps)
+      && GST_BUFFER_PTS_IS_VALID (b)) {
+    const GstSegment *seg;
+    gst_event_parse_segment (ev, &seg);
+    if (seg->format == GST_FORMAT_TIME && GST_BUFFER_PTS (b) < seg->start) {
+      guint64 before = gst_util_uint64_scale_int (seg->start -
+          GST_BUFFER_PTS (b), GST_AUDIO_INFO_RATE (&ai), GST_SECOND);
+      before = MIN (before, gst_buffer_get_size (b) / GST_AUDIO_INFO_BPF (&ai));
+      if (before > 0)
+        gst_mini_object_set_qdata (GST_MINI_OBJECT (b), outside_quark,
+            GSIZE_TO_POINTER ((gsize) before), NULL);
+    }
+  }
+  if (ev)
+    gst_event_unref (ev);
   return GST_PAD_PROBE_OK;
 }
 
@@ -363,6 +385,13 @@ check_buffer (Chaos * c, GstBuffer * b)
       " bytes, bpf %d): " "%s seed %u session %u episode %u step %u",
       map.size, bpf, c->element, c->seed, c->session, c->episode, c->step);
   gsize frames = map.size / bpf;
+  gsize outside = GPOINTER_TO_SIZE (gst_mini_object_get_qdata (GST_MINI_OBJECT
+          (b), outside_quark));
+  fail_unless (outside == 0, "%" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+      " frames stamped %" GST_TIME_FORMAT " before the start of the segment "
+      "they were pushed in (lost downstream): %s seed %u session %u episode %u "
+      "step %u", outside, frames, GST_TIME_ARGS (GST_BUFFER_PTS (b)),
+      c->element, c->seed, c->session, c->episode, c->step);
   /* mastermeter is a bit-exact passthrough by design, other filters are
    * when neutral: their output is their input */
   gboolean passthrough = g_str_equal (c->element, "mastermeter")
@@ -617,6 +646,41 @@ flags:
   return b;
 }
 
+/* trace: frames leaving every child of a bin */
+static GstPadProbeReturn
+count_child (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstBuffer *b = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  GstAudioInfo ai;
+  if (caps && gst_audio_info_from_caps (&ai, caps))
+    g_print ("      %s: %" G_GSIZE_FORMAT " frames pts %" GST_TIME_FORMAT "\n",
+        GST_OBJECT_NAME (GST_OBJECT_PARENT (pad)),
+        gst_buffer_get_size (b) / GST_AUDIO_INFO_BPF (&ai),
+        GST_TIME_ARGS (GST_BUFFER_PTS (b)));
+  if (caps)
+    gst_caps_unref (caps);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+trace_children (Chaos * c)
+{
+  if (!trace || !GST_IS_BIN (c->h->element))
+    return;
+  GList *l;
+  GST_OBJECT_LOCK (c->h->element);
+  for (l = GST_BIN_CHILDREN (c->h->element); l; l = l->next) {
+    GstPad *src = gst_element_get_static_pad (GST_ELEMENT (l->data), "src");
+    if (src) {
+      gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, count_child, NULL,
+          NULL);
+      gst_object_unref (src);
+    }
+  }
+  GST_OBJECT_UNLOCK (c->h->element);
+}
+
 static void
 step (Chaos * c)
 {
@@ -731,6 +795,7 @@ run_element (const gchar * element)
       c.h = gst_harness_new_with_element (el, "sink", "src");
       gst_pad_add_probe (c.h->sinkpad, GST_PAD_PROBE_TYPE_BUFFER, tag_caps,
           NULL, NULL);
+      trace_children (&c);
       read_ceiling (&c);
       c.next_ts = 0;
       random_caps (&c);
@@ -774,6 +839,7 @@ chaos_suite (void)
   TCase *tc = tcase_create ("general");
   master_test_register ();
   caps_quark = g_quark_from_static_string ("chaos-caps");
+  outside_quark = g_quark_from_static_string ("chaos-outside");
   trace = g_getenv ("MASTER_CHAOS_TRACE") != NULL;
   tcase_set_timeout (tc, 0);
   suite_add_tcase (s, tc);
