@@ -3,36 +3,39 @@
  *
  * For each element and each fixed seed (g_rand_new_with_seed, so a failure
  * is reproducible: the message names element, seed, session, episode and
- * step), a number of sessions each create a harness, set random values on
- * all writable properties (READY-only ones too, before the harness starts)
- * (and on the children of masterchain and mastermbcomp) and run episodes. An episode picks caps (F32LE/F64LE, 1/2/6 channels --
- * 2 for the stereo-only masterimager --, 44100/48000/96000 Hz), sometimes
- * first offers an unsupported caps that must be refused, then does random
- * steps: buffers of 0..4096 frames (normal audio, full-scale square,
- * silence, denormals, NaN/Inf bursts, 1e30), timestamp jumps forward and
- * backward, missing timestamps, GAP and DISCONT flags, GAP events, new
- * SEGMENT events, FLUSH_START/FLUSH_STOP, caps changes (half of the
- * episodes are "stable": no flush, caps change or refused caps), random changes of
- * the PLAYING-mutable properties (of the element or one of its children), and ends with EOS followed by a flush.
+ * step), sessions each create the element, set random in-range values on
+ * its writable properties and on those of its children (masterchain's
+ * stages, the EQ and multiband bands; READY-only ones too, before the
+ * harness starts it) and run episodes. An episode may pick new caps
+ * (F32LE/F64LE, 1/2/6 channels -- 2 for the stereo-only masterimager --,
+ * 44100/48000/96000 Hz), then does random steps: buffers of 0..4096 frames
+ * (normal audio, full-scale square, silence, denormals, NaN/Inf bursts,
+ * 1e30, noise up to 4), timestamp jumps forward and backward (within the
+ * segment), missing timestamps, GAP and DISCONT flags, GAP events, new
+ * SEGMENT events, FLUSH_START/FLUSH_STOP, caps changes, an unsupported caps
+ * that must be refused, random changes of PLAYING-mutable properties (of
+ * the element or one child); it ends with EOS and a flush. Half of the
+ * episodes are "stable": no flush, caps change or refused caps.
  *
- * Checks, per output buffer: whole frames, no frame stamped before the
+ * Checks, per output buffer: whole frames; no frame stamped before the
  * start of the segment it is pushed in (a GstAudioFilter downstream would
- * drop it), every sample finite, |x| <= 1e3
- * or, when the settings allow more gain, 16 x that gain (input peaks are at
- * most 4, times 4 for filter overshoot; see read_bound), unless a 1e30
- * burst went in since the last flush (then finiteness only); a neutral element in
- * passthrough and mastermeter (always a passthrough) hand the input on as it
- * is, so they are exempt from both,
- * and for masterlimiter/masterchain sample peak <= ceiling + 0.05 dB once
- * the latency's worth of frames after a reset is out (after a ceiling
- * change the larger of the old and new ceiling holds for 0.5 s). For an
- * episode without flush, frames out == frames in at EOS (across caps
- * changes too: lookahead elements drain under the old caps). GstCheck fails on any g_critical/g_warning.
+ * drop it); every sample finite and |x| <= 1e3 or, when the settings allow
+ * more gain, 16 x that gain (inputs peak at 4, x4 for filter overshoot; see
+ * read_bound) -- the bound is off after a 1e30 burst until the next flush,
+ * and a neutral element in passthrough or mastermeter (always passthrough)
+ * hands its input on as it is, so both checks skip those; for masterlimiter
+ * and masterchain sample peak <= ceiling + 0.05 dB once the latency's worth
+ * of frames after a reset (flush, caps) is out (after a ceiling change the
+ * larger of the old and new ceiling holds for 0.5 s). For an episode
+ * without flush: frames out == frames in at EOS (across caps changes too:
+ * lookahead elements drain under the old caps). GstCheck fails on any
+ * g_critical/g_warning.
  *
- * MASTER_CHAOS_SCALE (default 1) multiplies the number of seeds for deep
- * local runs, MASTER_CHAOS_BASE moves the first seed (1000), MASTER_CHAOS_SEED
- * runs one seed only, MASTER_CHAOS_TRACE=1 prints every step. Under AddressSanitizer
- * (__SANITIZE_ADDRESS__) the sessions and steps are reduced. */
+ * MASTER_CHAOS_SCALE (default 1) multiplies the number of seeds (6) for deep
+ * local runs, MASTER_CHAOS_BASE moves the first seed (1000),
+ * MASTER_CHAOS_SEED runs one seed only, MASTER_CHAOS_TRACE=1 prints every
+ * step. Under AddressSanitizer (__SANITIZE_ADDRESS__) the sessions and
+ * steps are reduced. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/audio/audio.h>
