@@ -230,6 +230,28 @@ gst_master_dyn_filter_sink_event (GstBaseTransform * bt, GstEvent * event)
     case GST_EVENT_STREAM_START:
       self->warned_nonfinite = FALSE;
       break;
+    case GST_EVENT_CAPS:{
+      /* renegotiation: the lookahead holds audio of the old format; push it
+       * out under the old caps before setup() rebuilds the state */
+      GstCaps *caps;
+      GstAudioInfo info;
+      gst_event_parse_caps (event, &caps);
+      if (!gst_audio_info_from_caps (&info, caps)
+          || gst_audio_info_is_equal (&info, &GST_AUDIO_FILTER (bt)->info))
+        break;
+    }
+      /* fall through */
+    case GST_EVENT_SEGMENT:
+    case GST_EVENT_GAP:
+      /* the withheld frames belong before this event (old segment, before
+       * the gap): pushed after it, they would carry times from before a
+       * new segment's start, and an audio filter downstream clips them
+       * away. Push them first; the next frames start a new run (the
+       * dynamics state carries on, the delay line now holds silence). */
+      if (!gst_base_transform_is_passthrough (bt))
+        drain (self);
+      gst_master_align_reset (&self->align, g_atomic_int_get (&self->latency));
+      break;
     case GST_EVENT_EOS:
       if (!gst_base_transform_is_passthrough (bt))
         drain (self);

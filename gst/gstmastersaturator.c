@@ -686,6 +686,10 @@ remember_history (GstMasterSaturator * self, const guint8 * data, gint n)
   const gsize bpf = self->bpf;
   guint8 *hist = self->hist;
 
+  /* an empty buffer maps to NULL: memcpy from NULL is undefined even for
+   * 0 bytes (UBSan: nonnull argument) */
+  if (n <= 0)
+    return;
   if ((guint) n >= self->hist_max) {
     memcpy (hist, data + (gsize) (n - self->hist_max) * bpf,
         (gsize) self->hist_max * bpf);
