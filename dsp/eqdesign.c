@@ -964,15 +964,19 @@ design_bp_notch (MasterBiquadCoeffs * out, const MasterEqBand * b,
     double A0 = (1 + a1 + a2) * (1 + a1 + a2), A1 = (1 - a1 + a2) * (1 - a1 +
         a2), A2 = -4 * a2;
     double p1 = sin (0.5 * w0), p0, p2, R1, R2, B1, B2, W, d, s1;
-    MasterEqBand t = *b;
+    MasterEqBand t = *b, proto = *b;
     double hm;
     p1 *= p1;
     p0 = 1.0 - p1;
     p2 = 4.0 * p0 * p1;
     t.freq = w0 * rate / (2.0 * M_PI);
-    hm = analog_pow (b, t.freq);
+    /* the analog prototype has the poles' (clamped) centre: matched to a
+     * prototype centred above Nyquist the section had up to +16 dB of
+     * gain where a band-pass has at most 0 dB */
+    proto.freq = clampd (b->freq, 1.0, 0.49 * rate);
+    hm = analog_pow (&proto, t.freq);
     R1 = (A0 * p0 + A1 * p1 + A2 * p2) * hm;
-    B1 = analog_pow (b, 0.5 * rate) * A1;
+    B1 = analog_pow (&proto, 0.5 * rate) * A1;
     /* B0 = 0: B1 p1 + B2 p2 = R1 */
     B2 = (R1 - B1 * p1) / p2;
     (void) R2;

@@ -322,6 +322,53 @@ test_tilt_notch_bp (void)
   }
 }
 
+/* A band-pass peaks at about 0 dB and a notch never boosts, wherever the centre
+ * is: also above Nyquist (clamped to 0.49 fs), where the band-pass was
+ * matched to a prototype centred at the unclamped frequency and boosted by
+ * up to 16 dB (91.6 kHz, Q 0.1 at 48 kHz: +16.4 dB at 50 Hz). */
+static void
+test_bp_notch_never_boost (void)
+{
+  static const double rr[] = { 8000, 44100, 48000, 96000, 192000 };
+  /* centres in Hz, then as fractions of the rate */
+  static const double ff[] = { 0.5, 20, 1000, 15000, 91605.77, 400000 };
+  static const double fr[] = { 0.45, 0.49, 0.5, 0.7, 1.9 };
+  static const double qq[] = { 0.1, 0.3, 0.707, 2, 10 };
+  double worst_bp = -HUGE_VAL, worst_n = -HUGE_VAL;
+  int ri, fi, qi, t, k;
+
+  for (ri = 0; ri < 5; ri++)
+    for (fi = 0; fi < 11; fi++)
+      for (qi = 0; qi < 5; qi++)
+        for (t = 0; t < 2; t++) {
+          double f0 = fi < 6 ? ff[fi] : fr[fi - 6] * rr[ri];
+          MasterEqBand b = { t ? MASTER_EQ_NOTCH : MASTER_EQ_BAND_PASS,
+            f0, 0, qq[qi], 12, 0
+          };
+          MasterBiquadCoeffs c[4];
+          int n = master_eqdesign_band (c, 4, &b, rr[ri]);
+          double m = -HUGE_VAL;
+          CHECK (n >= 1, "design f0 %g q %g rate %g", f0, qq[qi], rr[ri]);
+          if (n < 1)
+            continue;
+          for (k = 0; k <= 400; k++) {
+            double f = 10.0 * pow (0.4999 * rr[ri] / 10.0, k / 400.0);
+            m = fmax (m, master_biquad_coeffs_response_db (c, n, f, rr[ri]));
+          }
+          if (t)
+            worst_n = fmax (worst_n, m);
+          else
+            worst_bp = fmax (worst_bp, m);
+          /* the matched band-pass peaks slightly above 0 dB for centres
+           * near Nyquist (+0.46 dB at most on this grid) */
+          CHECK (m <= (t ? 0.01 : 0.5), "%s f0 %g Hz q %g at %g Hz: peak %+.3f dB",
+              t ? "notch" : "band-pass", f0, qq[qi], rr[ri], m);
+        }
+  NOTE ("band-pass/notch, centres 0.5 Hz..400 kHz (above Nyquist too), Q "
+      "0.1..10, 8..192 kHz: highest gain band-pass %+.4f dB, notch %+.4f dB",
+      worst_bp, worst_n);
+}
+
 /* Every design over a wide grid (rates 8..384 kHz, f0 10 Hz..0.45 fs, Q
  * 0.1..20, gain +-24 dB) is finite and stable; inside the specified range
  * (Q 0.3..4, |gain| <= 12, f0 <= 16 kHz and <= 0.35 fs) at rates >= 44.1
@@ -423,6 +470,7 @@ main (void)
   test_pass ();
   test_linkwitz_riley_sum ();
   test_tilt_notch_bp ();
+  test_bp_notch_never_boost ();
   test_robustness ();
   test_identity_and_speed ();
   return check_finish ();
