@@ -182,19 +182,25 @@ stall_watch_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-void
-gm_stall_watch_init (GmStallWatch * w)
+static void
+stall_watch_pad (GmStallWatch * w, GstElement * e, const gchar * name)
 {
-  w->count = w->seen = 0;
-  w->since = w->checked = g_get_monotonic_time ();
+  GstPad *pad = e ? gst_element_get_static_pad (e, name) : NULL;
+  if (pad) {
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+        GST_PAD_PROBE_TYPE_BUFFER_LIST | GST_PAD_PROBE_TYPE_PUSH |
+        GST_PAD_PROBE_TYPE_PULL, stall_watch_probe, w, NULL);
+    gst_object_unref (pad);
+  }
 }
 
 void
-gm_stall_watch_pad (GmStallWatch * w, GstPad * pad)
+gm_stall_watch_init (GmStallWatch * w, GstElement * src, GstElement * decoded)
 {
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_BUFFER_LIST | GST_PAD_PROBE_TYPE_PUSH |
-      GST_PAD_PROBE_TYPE_PULL, stall_watch_probe, w, NULL);
+  w->count = w->seen = 0;
+  w->since = w->checked = g_get_monotonic_time ();
+  stall_watch_pad (w, src, "src");
+  stall_watch_pad (w, decoded, "sink");
 }
 
 gboolean
@@ -221,15 +227,7 @@ gm_run_pipeline (GstElement * pipeline, GmElementMessageFunc func,
   GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "gm_src");
   GstElement *conv = gst_bin_get_by_name (GST_BIN (pipeline), "gm_conv");
 
-  gm_stall_watch_init (&watch);
-  for (guint i = 0; i < 2; i++) {
-    GstElement *e = i ? conv : src;
-    GstPad *pad = e ? gst_element_get_static_pad (e, i ? "sink" : "src") : NULL;
-    if (pad) {
-      gm_stall_watch_pad (&watch, pad);
-      gst_object_unref (pad);
-    }
-  }
+  gm_stall_watch_init (&watch, src, conv);
   gst_clear_object (&src);
   gst_clear_object (&conv);
 

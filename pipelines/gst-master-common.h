@@ -65,9 +65,10 @@ typedef struct {
   gint64 checked;               /* monotonic time of the last check, us */
 } GmStallWatch;
 
-/* Starts @w and counts the buffers (push or pull) through @pad. */
-void gm_stall_watch_init (GmStallWatch * w);
-void gm_stall_watch_pad (GmStallWatch * w, GstPad * pad);
+/* Starts @w, counting the buffers (push or pull) out of @src (the file
+ * source) and into @decoded (the first element after the decoder). */
+void gm_stall_watch_init (GmStallWatch * w, GstElement * src,
+    GstElement * decoded);
 /* Call often (every 100 ms or so) while waiting for the bus: TRUE once no
  * buffer moved for GM_STALL_SECONDS. A check that comes late (the process
  * was stopped or starved) restarts the wait instead of counting it. */

@@ -990,13 +990,7 @@ run_pass (Job * j, gboolean render)
   }
 
   GmStallWatch watch;
-  gm_stall_watch_init (&watch);
-  for (guint i = 0; i < 2; i++) {
-    GstPad *pad = gst_element_get_static_pad (i ? tail : src, i ? "sink" :
-        "src");
-    gm_stall_watch_pad (&watch, pad);
-    gst_object_unref (pad);
-  }
+  gm_stall_watch_init (&watch, src, tail);
 
   GstBus *bus = gst_element_get_bus (pipe);
   gboolean ok = FALSE;
